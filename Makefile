@@ -1,0 +1,79 @@
+# ngx_http_apicred_module: module, CLI, tests.
+#
+#   make run     build, initialise ./var/store, start nginx on 127.0.0.1:8080
+#   make test    build and run every test (C units, then t/ with prove)
+
+NGINX_SRC   ?= /usr/share/nginx/src
+NGINX       ?= /usr/sbin/nginx
+BUILD       := build
+NGX_BUILD   := $(BUILD)/nginx
+MODULE      := $(BUILD)/ngx_http_apicred_module.so
+CLI         := $(BUILD)/apicredctl
+UNIT        := $(BUILD)/test_core
+
+CORE_SRCS   := $(wildcard src/core/*.c)
+CORE_HDRS   := $(wildcard src/core/*.h)
+GLUE_SRCS   := $(wildcard src/*.c) $(wildcard src/*.h)
+
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+CFLAGS      += -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Werror \
+               -Isrc/core
+LDLIBS      := -llmdb -lsodium -ljansson
+
+NGX_CC_OPT  := -g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
+NGX_LD_OPT  := -Wl,-z,relro -Wl,-z,now -fPIC
+
+.PHONY: all deps module cli run test test-unit test-nginx clean
+
+all: deps module cli
+
+deps:
+	@tools/install-deps.sh
+
+module: $(MODULE)
+cli: $(CLI)
+
+$(NGX_BUILD)/objs/Makefile: config | deps
+	rm -rf $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -a $(NGINX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && bash -c '. ./conf_flags && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(NGX_CC_OPT)" \
+	    --with-ld-opt="$(NGX_LD_OPT)" --add-dynamic-module=$(CURDIR)' \
+	    > ../configure.log 2>&1 || (tail -30 ../configure.log; exit 1)
+
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile modules
+	cp $(NGX_BUILD)/objs/ngx_http_apicred_module.so $@
+
+$(CLI): tools/apicredctl.c $(CORE_SRCS) $(CORE_HDRS) | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tools/apicredctl.c $(CORE_SRCS) $(LDLIBS)
+
+$(UNIT): tests/test_core.c $(CORE_SRCS) $(CORE_HDRS) | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/test_core.c $(CORE_SRCS) $(LDLIBS)
+
+run: all
+	@mkdir -p var
+	@if [ ! -f var/store/data.mdb ]; then \
+	    $(CLI) -s var/store init && \
+	    echo "Bootstrap admin credential (the secret is shown only now):" && \
+	    $(CLI) -s var/store create --name bootstrap-admin \
+	        --grant credentials:admin \
+	        --grant platform:admin:org --grant profile:read_only:org; \
+	fi
+	@mkdir -p var/logs
+	@echo "nginx on http://127.0.0.1:8080 (Ctrl-C stops it)"
+	$(NGINX) -p $(CURDIR)/var -e $(CURDIR)/var/logs/error.log \
+	    -c $(CURDIR)/conf-examples/quickstart.conf \
+	    -g "daemon off; load_module $(CURDIR)/$(MODULE);"
+
+test: all $(UNIT)
+	$(UNIT)
+	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
+	    prove -I t/lib t/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,45 @@
+/*
+ * Copyright (C) The ngx_http_apicred_module authors.
+ *
+ * Every change to the store: one write transaction that validates, writes
+ * and appends its audit record. The admin API and the CLI both call these,
+ * so no rule is written twice.
+ */
+
+#ifndef AC_OPS_H
+#define AC_OPS_H
+
+#include <jansson.h>
+
+#include "ac_store.h"
+
+
+/* Who acts: a client_id for the admin API, "cli" for apicredctl. */
+typedef struct {
+    ac_store_t  *store;
+    const char  *actor;
+} ac_ops_t;
+
+/* Seeds the catalog, org/account/workspace 1 and a signing key. */
+int ac_ops_init(ac_ops_t *ops, ac_err_t *err);
+
+/* Checks grants against the catalog and the org's hierarchy. */
+int ac_grants_validate(ac_store_t *s, MDB_txn *txn, uint64_t org_id,
+    const ac_grant_t *grants, size_t n, ac_err_t *err);
+
+/* c carries name, org_id, grants; the rest is filled in. */
+int ac_cred_create(ac_ops_t *ops, ac_cred_t *c, char *secret, ac_err_t *err);
+/* name and grants may be NULL (kept); out receives the new record. */
+int ac_cred_update(ac_ops_t *ops, const char *client_id, const char *name,
+    const ac_grant_t *grants, size_t ngrants, ac_cred_t *out, ac_err_t *err);
+int ac_cred_set_active(ac_ops_t *ops, const char *client_id, int active,
+    ac_cred_t *out, ac_err_t *err);
+int ac_cred_rotate(ac_ops_t *ops, const char *client_id, int64_t grace,
+    char *secret, ac_cred_t *out, ac_err_t *err);
+int ac_cred_delete(ac_ops_t *ops, const char *client_id, ac_err_t *err);
+
+/* n->id 0 picks the next free id; level says which table. */
+int ac_node_add(ac_ops_t *ops, int level, ac_node_t *n, ac_err_t *err);
+int ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err);
+
+#endif /* AC_OPS_H */

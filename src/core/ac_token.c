@@ -1,0 +1,306 @@
+/*
+ * Copyright (C) The ngx_http_apicred_module authors.
+ */
+
+#include <string.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ac_secret.h"
+#include "ac_token.h"
+
+
+#define AC_HEADER_MAX        256
+#define AC_PAYLOAD_MAX       2048
+
+
+/* Base64url of a JSON value, appended to out at *pos. */
+static int
+ac_token_segment(json_t *v, char *out, size_t size, size_t *pos)
+{
+    char    buf[AC_PAYLOAD_MAX];
+    size_t  n;
+
+    n = json_dumpb(v, buf, sizeof(buf), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (n == 0 || n > sizeof(buf)
+        || sodium_base64_ENCODED_LEN(n,
+               sodium_base64_VARIANT_URLSAFE_NO_PADDING) > size - *pos)
+    {
+        return AC_ENOMEM;
+    }
+
+    ac_b64url_encode((uint8_t *) buf, n, out + *pos, size - *pos);
+    *pos += strlen(out + *pos);
+
+    return AC_OK;
+}
+
+
+int
+ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
+    size_t size, ac_claims_t *claims)
+{
+    int       rc;
+    size_t    pos = 0;
+    json_t   *header, *payload;
+    uint8_t   jti[16], sig[crypto_sign_BYTES];
+
+    randombytes_buf(jti, sizeof(jti));
+    ac_b64url_encode(jti, sizeof(jti), claims->jti, sizeof(claims->jti));
+    claims->jti_len = strlen(claims->jti);
+    claims->iat = spec->now;
+    claims->exp = spec->now + spec->ttl;
+    claims->gen = spec->gen;
+
+    header = json_pack("{s:s, s:s, s:s}", "alg", "EdDSA", "typ", "at+jwt",
+                       "kid", key->kid);
+    payload = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I}",
+                        "iss", spec->iss,
+                        "sub", spec->client_id,
+                        "client_id", spec->client_id,
+                        "aud", spec->aud ? spec->aud : spec->iss,
+                        "iat", (json_int_t) claims->iat,
+                        "exp", (json_int_t) claims->exp,
+                        "jti", claims->jti,
+                        "gen", (json_int_t) spec->gen);
+
+    rc = AC_ENOMEM;
+
+    if (header == NULL || payload == NULL
+        || ac_token_segment(header, out, size, &pos) != AC_OK
+        || pos + 1 >= size)
+    {
+        goto done;
+    }
+
+    out[pos++] = '.';
+
+    if (ac_token_segment(payload, out, size, &pos) != AC_OK
+        || pos + 1 + sodium_base64_ENCODED_LEN(sizeof(sig),
+                         sodium_base64_VARIANT_URLSAFE_NO_PADDING) > size)
+    {
+        goto done;
+    }
+
+    crypto_sign_detached(sig, NULL, (uint8_t *) out, pos, key->sk);
+    out[pos++] = '.';
+    ac_b64url_encode(sig, sizeof(sig), out + pos, size - pos);
+    rc = AC_OK;
+
+done:
+
+    json_decref(header);
+    json_decref(payload);
+
+    return rc;
+}
+
+
+/* Decodes a base64url segment and parses it as a JSON object. */
+static json_t *
+ac_token_json(const char *seg, size_t len, size_t max)
+{
+    long     n;
+    uint8_t  buf[AC_PAYLOAD_MAX];
+    json_t  *v;
+
+    if (len == 0 || len > (max * 4 + 2) / 3) {
+        return NULL;
+    }
+
+    n = ac_b64url_decode(seg, len, buf, sizeof(buf));
+    if (n <= 0) {
+        return NULL;
+    }
+
+    v = json_loadb((char *) buf, (size_t) n, JSON_REJECT_DUPLICATES, NULL);
+
+    if (v != NULL && !json_is_object(v)) {
+        json_decref(v);
+        return NULL;
+    }
+
+    return v;
+}
+
+
+/* A string claim no longer than max, or NULL. */
+static const char *
+ac_claim_str(json_t *obj, const char *name, size_t max, size_t *len)
+{
+    json_t  *v = json_object_get(obj, name);
+
+    if (!json_is_string(v) || json_string_length(v) == 0
+        || json_string_length(v) > max)
+    {
+        return NULL;
+    }
+
+    *len = json_string_length(v);
+
+    return json_string_value(v);
+}
+
+
+static int
+ac_claim_int(json_t *obj, const char *name, int64_t *out)
+{
+    json_t  *v = json_object_get(obj, name);
+
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        return 0;
+    }
+
+    *out = json_integer_value(v);
+
+    return 1;
+}
+
+
+static int
+ac_token_check_header(json_t *h, const char **kid, size_t *kid_len)
+{
+    json_t  *alg = json_object_get(h, "alg");
+    json_t  *typ = json_object_get(h, "typ");
+
+    return json_object_size(h) == 3
+           && json_is_string(alg) && strcmp(json_string_value(alg), "EdDSA") == 0
+           && json_is_string(typ)
+           && strcmp(json_string_value(typ), "at+jwt") == 0
+           && (*kid = ac_claim_str(h, "kid", AC_KID_LEN, kid_len)) != NULL;
+}
+
+
+static int
+ac_token_check_claims(json_t *c, const char *iss, size_t iss_len, int64_t now,
+    int64_t leeway, ac_claims_t *claims, const char **reason)
+{
+    size_t       len, sub_len;
+    int64_t      nbf, gen;
+    const char  *s, *sub;
+
+    s = ac_claim_str(c, "iss", AC_ISS_MAX, &len);
+    if (s == NULL || len != iss_len || memcmp(s, iss, len) != 0) {
+        *reason = "wrong issuer";
+        return AC_EDENIED;
+    }
+
+    s = ac_claim_str(c, "client_id", AC_CLAIM_MAX, &claims->client_id_len);
+    sub = ac_claim_str(c, "sub", AC_CLAIM_MAX, &sub_len);
+
+    if (s == NULL || sub == NULL || sub_len != claims->client_id_len
+        || memcmp(s, sub, sub_len) != 0)
+    {
+        *reason = "bad client_id or sub claim";
+        return AC_EDENIED;
+    }
+
+    memcpy(claims->client_id, s, claims->client_id_len);
+    claims->client_id[claims->client_id_len] = '\0';
+
+    s = ac_claim_str(c, "jti", AC_CLAIM_MAX, &claims->jti_len);
+    if (s == NULL) {
+        *reason = "bad jti claim";
+        return AC_EDENIED;
+    }
+
+    memcpy(claims->jti, s, claims->jti_len);
+    claims->jti[claims->jti_len] = '\0';
+
+    if (!ac_claim_int(c, "iat", &claims->iat)
+        || !ac_claim_int(c, "exp", &claims->exp)
+        || !ac_claim_int(c, "gen", &gen))
+    {
+        *reason = "bad iat, exp or gen claim";
+        return AC_EDENIED;
+    }
+
+    claims->gen = (uint64_t) gen;
+
+    if (now >= claims->exp + leeway) {
+        *reason = "token expired";
+        return AC_EDENIED;
+    }
+
+    if (claims->iat > now + leeway) {
+        *reason = "token issued in the future";
+        return AC_EDENIED;
+    }
+
+    if (json_object_get(c, "nbf") != NULL
+        && (!ac_claim_int(c, "nbf", &nbf) || nbf > now + leeway))
+    {
+        *reason = "token not yet valid";
+        return AC_EDENIED;
+    }
+
+    return AC_OK;
+}
+
+
+int
+ac_token_verify(const char *tok, size_t len, ac_key_lookup_pt lookup,
+    void *data, const char *iss, size_t iss_len, int64_t now, int64_t leeway,
+    ac_claims_t *claims, const char **reason)
+{
+    int          rc;
+    size_t       kid_len;
+    json_t      *header, *payload;
+    uint8_t      pk[32], sig[crypto_sign_BYTES + 1];
+    const char  *dot1, *dot2, *kid;
+
+    *reason = "malformed token";
+
+    if (len == 0 || len > AC_TOKEN_MAX) {
+        return AC_EDENIED;
+    }
+
+    dot1 = memchr(tok, '.', len);
+    dot2 = dot1 ? memchr(dot1 + 1, '.', tok + len - dot1 - 1) : NULL;
+
+    if (dot2 == NULL || memchr(dot2 + 1, '.', tok + len - dot2 - 1) != NULL) {
+        return AC_EDENIED;
+    }
+
+    if (ac_b64url_decode(dot2 + 1, tok + len - dot2 - 1, sig, sizeof(sig))
+        != crypto_sign_BYTES)
+    {
+        *reason = "malformed signature";
+        return AC_EDENIED;
+    }
+
+    header = ac_token_json(tok, dot1 - tok, AC_HEADER_MAX);
+
+    if (header == NULL || !ac_token_check_header(header, &kid, &kid_len)) {
+        json_decref(header);
+        *reason = "header is not {alg: EdDSA, typ: at+jwt, kid}";
+        return AC_EDENIED;
+    }
+
+    rc = lookup(data, kid, kid_len, pk);
+    json_decref(header);
+
+    if (rc != AC_OK) {
+        *reason = rc == AC_ENOTFOUND ? "unknown kid" : "key lookup failed";
+        return rc == AC_ENOTFOUND ? AC_EDENIED : AC_ESTORE;
+    }
+
+    if (crypto_sign_verify_detached(sig, (const uint8_t *) tok, dot2 - tok, pk)
+        != 0)
+    {
+        *reason = "bad signature";
+        return AC_EDENIED;
+    }
+
+    payload = ac_token_json(dot1 + 1, dot2 - dot1 - 1, AC_PAYLOAD_MAX);
+    if (payload == NULL) {
+        *reason = "malformed claims";
+        return AC_EDENIED;
+    }
+
+    rc = ac_token_check_claims(payload, iss, iss_len, now, leeway, claims,
+                               reason);
+    json_decref(payload);
+
+    return rc;
+}
