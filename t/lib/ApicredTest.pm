@@ -28,6 +28,7 @@ sub new {
     $self->{dir} = tempdir('apicred-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     chmod 0755, $self->{dir};
     $self->{store} = "$self->{dir}/store";
+    $self->{log_level} = $opts{log_level} // 'info';
     $self->{user} = getpwuid($>);
     $self->{port} = free_port();
     $self->{port2} = free_port();
@@ -44,6 +45,12 @@ sub free_port {
     my $port = $s->sockport;
     close $s;
     return $port;
+}
+
+# Extra ports for tests that need more servers: %%PORT3%% and up.
+sub port_n {
+    my ($self, $n) = @_;
+    return $self->{ports}{$n} //= free_port();
 }
 
 sub dir   { $_[0]{dir} }
@@ -103,6 +110,7 @@ sub write_conf {
     my $user = $> == 0 ? "user root;" : "";
     $http =~ s/%%PORT%%/$self->{port}/g;
     $http =~ s/%%PORT2%%/$self->{port2}/g;
+    $http =~ s/%%PORT(\d+)%%/$self->port_n($1)/ge;
     $http =~ s/%%STORE%%/$self->{store}/g;
     $http =~ s/%%DIR%%/$self->{dir}/g;
     my $conf = <<"END";
@@ -111,7 +119,7 @@ $user
 daemon off;
 worker_processes 1;
 pid $self->{dir}/nginx.pid;
-error_log $self->{dir}/error.log debug;
+error_log $self->{dir}/error.log $self->{log_level};
 events { worker_connections 256; }
 http {
     access_log $self->{dir}/access.log;
@@ -182,8 +190,9 @@ sub request {
     my ($self, $method, $path, %opts) = @_;
     my %args = (headers => $opts{headers} // {});
     $args{content} = $opts{body} if defined $opts{body};
-    return $self->{http}->request($method,
-                                  "http://127.0.0.1:$self->{port}$path", \%args);
+    my $url = $path =~ m{^http://} ? $path
+                                    : "http://127.0.0.1:$self->{port}$path";
+    return $self->{http}->request($method, $url, \%args);
 }
 
 sub get {
