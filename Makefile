@@ -64,7 +64,7 @@ run: all
 	        --grant credentials:admin \
 	        --grant platform:admin:org --grant profile:read_only:org; \
 	fi
-	@mkdir -p var/logs
+	@mkdir -p var/logs var/tmp
 	@echo "nginx on http://127.0.0.1:8080 (Ctrl-C stops it)"
 	$(NGINX) -p $(CURDIR)/var -e $(CURDIR)/var/logs/error.log \
 	    -c $(CURDIR)/conf-examples/quickstart.conf \

@@ -441,6 +441,22 @@ ac_cred_begin(ac_ops_t *ops, const char *client_id, MDB_txn **txn,
 }
 
 
+/* Finishes a change to out: on failure out is freed, the caller owns it
+ * only on success. */
+static int
+ac_cred_done(ac_store_t *s, MDB_txn *txn, int rc, ac_cred_t *out,
+    ac_err_t *err)
+{
+    rc = ac_finish(s, txn, rc, err);
+
+    if (rc != AC_OK) {
+        ac_cred_free(out);
+    }
+
+    return rc;
+}
+
+
 /* Deep copy of grants, so that the caller keeps its own. */
 static ac_grant_t *
 ac_grants_copy(const ac_grant_t *grants, size_t n)
@@ -503,7 +519,8 @@ ac_cred_update(ac_ops_t *ops, const char *client_id, const char *name,
 
         if (copy == NULL) {
             json_decref(change);
-            return ac_finish(s, txn, rc ? rc : AC_ENOMEM, err);
+            rc = rc ? rc : AC_ENOMEM;
+            goto done;
         }
 
         json_object_set_new(change, "grants",
@@ -521,7 +538,9 @@ ac_cred_update(ac_ops_t *ops, const char *client_id, const char *name,
     rc = rc ? rc : ac_audit(ops, txn, "credential.update", out->client_id,
                             change);
 
-    return ac_finish(s, txn, rc, err);
+done:
+
+    return ac_cred_done(s, txn, rc, out, err);
 }
 
 
@@ -541,7 +560,7 @@ ac_cred_set_active(ac_ops_t *ops, const char *client_id, int active,
     if (!active) {
         rc = ac_keeps_admin(s, txn, out, 0, NULL, 0, err);
         if (rc != AC_OK) {
-            return ac_finish(s, txn, rc, err);
+            return ac_cred_done(s, txn, rc, out, err);
         }
 
         /* tokens carry the generation they were issued in */
@@ -559,7 +578,7 @@ ac_cred_set_active(ac_ops_t *ops, const char *client_id, int active,
                             out->client_id,
                             json_pack("{s:b}", "active", active));
 
-    return ac_finish(s, txn, rc, err);
+    return ac_cred_done(s, txn, rc, out, err);
 }
 
 
@@ -595,7 +614,7 @@ ac_cred_rotate(ac_ops_t *ops, const char *client_id, int64_t grace,
     rc = rc ? rc : ac_audit(ops, txn, "credential.rotate", out->client_id,
                             json_pack("{s:I}", "grace_seconds",
                                       (json_int_t) grace));
-    rc = ac_finish(s, txn, rc, err);
+    rc = ac_cred_done(s, txn, rc, out, err);
 
     if (rc != AC_OK) {
         sodium_memzero(secret, AC_SECRET_LEN + 1);

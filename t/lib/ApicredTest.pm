@@ -66,14 +66,21 @@ sub init_store {
 # Runs apicredctl on this store: (exit code, stdout, stderr).
 sub cli {
     my ($self, @args) = @_;
-    my $out = "$self->{dir}/cli.out";
-    my $err = "$self->{dir}/cli.err";
+    return cli_raw($self->{store}, @args);
+}
+
+# Runs apicredctl on any store directory.
+sub cli_raw {
+    my ($store, @args) = @_;
+    my $tmp = tempdir('apicred-cli-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+    my $out = "$tmp/out";
+    my $err = "$tmp/err";
     my $pid = fork() // die "fork: $!";
     if ($pid == 0) {
         open STDOUT, '>', $out or die;
         open STDERR, '>', $err or die;
         open STDIN, '<', '/dev/null' or die;
-        exec $CLI, '-s', $self->{store}, @args or die "exec $CLI: $!";
+        exec $CLI, '-s', $store, @args or die "exec $CLI: $!";
     }
     waitpid($pid, 0);
     my $rc = $? >> 8;
