@@ -10,6 +10,7 @@ NGX_BUILD   := $(BUILD)/nginx
 MODULE      := $(BUILD)/ngx_http_apicred_module.so
 CLI         := $(BUILD)/apicredctl
 UNIT        := $(BUILD)/test_core
+HOLD        := $(BUILD)/hold_write_lock
 
 CORE_SRCS   := $(wildcard src/core/*.c)
 CORE_HDRS   := $(wildcard src/core/*.h)
@@ -55,6 +56,10 @@ $(UNIT): tests/test_core.c $(CORE_SRCS) $(CORE_HDRS) | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -o $@ tests/test_core.c $(CORE_SRCS) $(LDLIBS)
 
+$(HOLD): tests/hold_write_lock.c | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/hold_write_lock.c -llmdb
+
 run: all
 	@mkdir -p var
 	@if [ ! -f var/store/data.mdb ]; then \
@@ -70,10 +75,10 @@ run: all
 	    -c $(CURDIR)/conf-examples/quickstart.conf \
 	    -g "daemon off; load_module $(CURDIR)/$(MODULE);"
 
-test: all $(UNIT)
+test: all $(UNIT) $(HOLD)
 	$(UNIT)
 	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
-	    prove -I t/lib t/
+	    APICRED_HOLD=$(CURDIR)/$(HOLD) prove -I t/lib t/
 
 clean:
 	rm -rf $(BUILD)

@@ -10,7 +10,7 @@
 
 
 static ngx_int_t ngx_http_apicred_bearer(ngx_http_request_t *r,
-    ngx_str_t *token);
+    ngx_str_t *token, const char **error);
 static ngx_int_t ngx_http_apicred_deny(ngx_http_request_t *r,
     ngx_int_t status, const char *error, const char *reason);
 static ngx_int_t ngx_http_apicred_found(ngx_http_request_t *r,
@@ -22,14 +22,12 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
 {
     int                           rc;
     ngx_int_t                     status;
-    ngx_str_t                     token, target;
+    ngx_str_t                     target;
     ac_store_t                   *store;
     ac_check_t                    chk;
-    ac_claims_t                   verified;
+    ac_claims_t                   claims;
     const char                   *reason;
     ac_check_result_t             res;
-    const ac_claims_t            *claims;
-    ngx_http_apicred_worker_t    *w = &ngx_http_apicred_worker;
     ngx_http_apicred_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_apicred_module);
@@ -38,33 +36,9 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    status = ngx_http_apicred_bearer(r, &token);
+    status = ngx_http_apicred_authenticate(r, alcf, &store, &claims, NULL);
     if (status != NGX_OK) {
         return status;
-    }
-
-    store = ngx_http_apicred_store(r->connection->log);
-    if (store == NULL || ac_store_read_begin(store) != AC_OK) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "apicred: store unavailable");
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
-
-    claims = ac_cache_get(&w->cache, (char *) token.data, token.len,
-                          alcf->issuer_hash, ngx_time(), alcf->leeway);
-
-    if (claims == NULL) {
-        rc = ac_token_verify((char *) token.data, token.len,
-                             ac_store_key_lookup, store,
-                             (char *) alcf->issuer.data, alcf->issuer.len,
-                             ngx_time(), alcf->leeway, &verified, &reason);
-        if (rc != AC_OK) {
-            goto done;
-        }
-
-        ac_cache_put(&w->cache, (char *) token.data, token.len,
-                     alcf->issuer_hash, &verified);
-        claims = &verified;
     }
 
     chk.api.data = (char *) alcf->api.data;
@@ -83,14 +57,11 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
         chk.target.len = target.len;
     }
 
-    rc = ac_check(store, claims, &chk, &res, &reason);
+    rc = ac_check(store, &claims, &chk, &res, &reason);
 
-    if (rc == AC_OK && ngx_http_apicred_found(r, claims, &res) != NGX_OK) {
-        ac_store_read_end(store);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (rc == AC_OK && ngx_http_apicred_found(r, &claims, &res) != NGX_OK) {
+        rc = AC_ENOMEM;
     }
-
-done:
 
     ac_store_read_end(store);
 
@@ -107,6 +78,9 @@ done:
         return ngx_http_apicred_deny(r, NGX_HTTP_FORBIDDEN,
                                      "insufficient_scope", reason);
 
+    case AC_ENOMEM:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "apicred: store failed: %s (%s)", reason,
@@ -116,12 +90,78 @@ done:
 }
 
 
+ngx_int_t
+ngx_http_apicred_authenticate(ngx_http_request_t *r,
+    ngx_http_apicred_loc_conf_t *alcf, ac_store_t **store,
+    ac_claims_t *claims, const char **error)
+{
+    int                         rc;
+    ngx_int_t                   status;
+    ngx_str_t                   token;
+    const char                 *reason, *err;
+    const ac_claims_t          *cached;
+    ngx_http_apicred_worker_t  *w = &ngx_http_apicred_worker;
+
+    if (error == NULL) {
+        error = &err;
+    }
+
+    *error = NULL;
+
+    status = ngx_http_apicred_bearer(r, &token, error);
+    if (status != NGX_OK) {
+        return status;
+    }
+
+    *store = ngx_http_apicred_store(r->connection->log);
+    if (*store == NULL || ac_store_read_begin(*store) != AC_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "apicred: store unavailable");
+        *error = "temporarily_unavailable";
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    cached = ac_cache_get(&w->cache, (char *) token.data, token.len,
+                          alcf->issuer_hash, ngx_time(), alcf->leeway);
+    if (cached != NULL) {
+        *claims = *cached;
+        return NGX_OK;
+    }
+
+    rc = ac_token_verify((char *) token.data, token.len, ac_store_key_lookup,
+                         *store, (char *) alcf->issuer.data, alcf->issuer.len,
+                         ngx_time(), alcf->leeway, claims, &reason);
+
+    if (rc == AC_OK) {
+        ac_cache_put(&w->cache, (char *) token.data, token.len,
+                     alcf->issuer_hash, claims);
+        return NGX_OK;
+    }
+
+    ac_store_read_end(*store);
+
+    if (rc == AC_EDENIED) {
+        *error = "invalid_token";
+        return ngx_http_apicred_deny(r, NGX_HTTP_UNAUTHORIZED, *error,
+                                     reason);
+    }
+
+    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                  "apicred: store failed: %s (%s)", reason,
+                  ac_store_strerror(*store));
+    *error = "temporarily_unavailable";
+
+    return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
 /*
  * NGX_OK with the token; 401 when there is no Bearer credential at all;
  * 400 for a malformed one (RFC 6750 3.1).
  */
 static ngx_int_t
-ngx_http_apicred_bearer(ngx_http_request_t *r, ngx_str_t *token)
+ngx_http_apicred_bearer(ngx_http_request_t *r, ngx_str_t *token,
+    const char **error)
 {
     u_char  *p, *end;
 
@@ -164,8 +204,8 @@ ngx_http_apicred_bearer(ngx_http_request_t *r, ngx_str_t *token)
     }
 
     if (token->len == 0 || p != end) {
-        return ngx_http_apicred_deny(r, NGX_HTTP_BAD_REQUEST,
-                                     "invalid_request",
+        *error = "invalid_request";
+        return ngx_http_apicred_deny(r, NGX_HTTP_BAD_REQUEST, *error,
                                      "malformed Bearer token");
     }
 

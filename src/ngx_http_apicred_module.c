@@ -37,6 +37,8 @@ static char *ngx_http_apicred_cache(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_apicred_content(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_apicred_admin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_apicred_positive_sec(ngx_conf_t *cf, void *post,
     void *data);
 
@@ -102,6 +104,13 @@ static ngx_command_t  ngx_http_apicred_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("apicred_admin_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_apicred_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      (void *) ngx_http_apicred_admin_handler },
 
     { ngx_string("apicred_token_endpoint"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -272,12 +281,6 @@ ngx_http_apicred_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 
-    if (status == NGX_HTTP_NO_CONTENT) {
-        r->header_only = 1;
-        r->headers_out.content_length_n = -1;
-        ngx_str_null(&r->headers_out.content_type);
-    }
-
     rc = ngx_http_send_header(r);
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
         return rc;
@@ -333,27 +336,28 @@ ngx_http_apicred_reject(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
-ngx_http_apicred_body_check(ngx_http_request_t *r, ngx_uint_t methods,
-    const char *allow, off_t max, ngx_flag_t form)
+ngx_http_apicred_not_allowed(ngx_http_request_t *r, const char *allow)
 {
     ngx_table_elt_t  *h;
 
-    if (!(r->method & methods)) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Allow");
-        h->value.data = (u_char *) allow;
-        h->value.len = ngx_strlen(allow);
-
-        return ngx_http_apicred_reject(r, NGX_HTTP_NOT_ALLOWED,
-                                       "invalid_request",
-                                       "method not allowed");
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    h->hash = 1;
+    ngx_str_set(&h->key, "Allow");
+    h->value.data = (u_char *) allow;
+    h->value.len = ngx_strlen(allow);
+
+    return ngx_http_apicred_reject(r, NGX_HTTP_NOT_ALLOWED,
+                                   "invalid_request", "method not allowed");
+}
+
+
+ngx_int_t
+ngx_http_apicred_body_check(ngx_http_request_t *r, off_t max, ngx_flag_t form)
+{
     if (!ngx_http_apicred_is_json(r)
         && !(form && ngx_http_apicred_media_type(r,
                          "application/x-www-form-urlencoded")))
@@ -849,6 +853,50 @@ ngx_http_apicred_content(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     clcf->handler = (ngx_http_handler_pt) cmd->post;
+
+    return NGX_CONF_OK;
+}
+
+
+/* apicred_admin_api [pool=name]: the handler, its prefix, its threads. */
+static char *
+ngx_http_apicred_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_apicred_loc_conf_t *alcf = conf;
+
+    char                      *rv;
+    ngx_str_t                 *value, pool;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    rv = ngx_http_apicred_content(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    alcf->admin_prefix = clcf->name;
+
+    value = cf->args->elts;
+    ngx_str_null(&pool);
+
+    if (cf->args->nelts == 2) {
+        if (ngx_strncmp(value[1].data, "pool=", 5) != 0
+            || value[1].len == 5)
+        {
+            return "has an invalid parameter, expected \"pool=name\"";
+        }
+
+        pool.data = value[1].data + 5;
+        pool.len = value[1].len - 5;
+    }
+
+#if (NGX_THREADS)
+    /* admin writes wait for LMDB's write lock: never in the event loop */
+    alcf->thread_pool = ngx_thread_pool_add(cf, pool.len ? &pool : NULL);
+    if (alcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+#endif
 
     return NGX_CONF_OK;
 }

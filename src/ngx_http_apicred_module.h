@@ -31,6 +31,10 @@ typedef struct {
     uint64_t                   issuer_hash;
     time_t                     token_ttl;
     time_t                     leeway;
+    ngx_str_t                  admin_prefix;
+#if (NGX_THREADS)
+    ngx_thread_pool_t         *thread_pool;
+#endif
 } ngx_http_apicred_loc_conf_t;
 
 
@@ -61,13 +65,26 @@ extern ngx_http_apicred_worker_t  ngx_http_apicred_worker;
 ac_store_t *ngx_http_apicred_store(ngx_log_t *log);
 
 ngx_int_t ngx_http_apicred_access_handler(ngx_http_request_t *r);
+/*
+ * Verifies the request's Bearer token: NGX_OK with the claims, inside the
+ * store's read transaction (end it with ac_store_read_end()); otherwise the
+ * status (400, 401 with WWW-Authenticate set, 503) and, in *error when
+ * error is not NULL, its RFC 6750 code (NULL: no credentials at all).
+ */
+ngx_int_t ngx_http_apicred_authenticate(ngx_http_request_t *r,
+    ngx_http_apicred_loc_conf_t *alcf, ac_store_t **store,
+    ac_claims_t *claims, const char **error);
 ngx_int_t ngx_http_apicred_token_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_apicred_admin_handler(ngx_http_request_t *r);
 
 /* 1 when the body is application/json. */
 ngx_int_t ngx_http_apicred_is_json(ngx_http_request_t *r);
-/* NGX_DECLINED to carry on, or the 405/415/413 JSON error already sent. */
-ngx_int_t ngx_http_apicred_body_check(ngx_http_request_t *r,
-    ngx_uint_t methods, const char *allow, off_t max, ngx_flag_t form);
+/* NGX_DECLINED to carry on, or the 415/413 JSON error already sent. */
+ngx_int_t ngx_http_apicred_body_check(ngx_http_request_t *r, off_t max,
+    ngx_flag_t form);
+/* Sends a 405 JSON error with Allow. */
+ngx_int_t ngx_http_apicred_not_allowed(ngx_http_request_t *r,
+    const char *allow);
 /* NGX_DECLINED with the whole body in one buffer, or the 413 JSON error
  * already sent. */
 ngx_int_t ngx_http_apicred_body_get(ngx_http_request_t *r, size_t max,

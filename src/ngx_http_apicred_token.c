@@ -22,8 +22,11 @@ ngx_http_apicred_token_handler(ngx_http_request_t *r)
 {
     ngx_int_t  rc;
 
-    rc = ngx_http_apicred_body_check(r, NGX_HTTP_POST, "POST",
-                                     AC_TOKEN_BODY_MAX, 1);
+    if (r->method != NGX_HTTP_POST) {
+        return ngx_http_apicred_not_allowed(r, "POST");
+    }
+
+    rc = ngx_http_apicred_body_check(r, AC_TOKEN_BODY_MAX, 1);
     if (rc != NGX_DECLINED) {
         return rc;
     }

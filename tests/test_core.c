@@ -449,6 +449,7 @@ test_store(void)
     CHECK(mkdtemp(dir) != NULL, "temp dir");
     CHECK(ac_store_open(&s, dir, 0, 0) == AC_ENOTFOUND, "no store yet");
     CHECK(ac_store_open(&s, dir, AC_STORE_CREATE, 0) == AC_OK, "create");
+    memset(&ops, 0, sizeof(ops));
     ops.store = &s;
     ops.actor = "unit";
     CHECK(ac_ops_init(&ops, &err) == AC_OK, "init seeds the store");

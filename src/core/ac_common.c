@@ -121,3 +121,47 @@ ac_id_parse(const char *s, size_t len)
 
     return id <= AC_ID_MAX ? id : 0;
 }
+
+
+static int
+ac_hex(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+
+long
+ac_form_decode(const char *src, size_t len, char *dst)
+{
+    int     hi, lo;
+    size_t  i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (src[i] == '+') {
+            dst[n++] = ' ';
+
+        } else if (src[i] == '%') {
+            if (i + 2 >= len) {
+                return -1;
+            }
+            hi = ac_hex((unsigned char) src[i + 1]);
+            lo = ac_hex((unsigned char) src[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return -1;
+            }
+            dst[n++] = (char) (hi << 4 | lo);
+            i += 2;
+
+        } else {
+            dst[n++] = src[i];
+        }
+    }
+
+    return (long) n;
+}

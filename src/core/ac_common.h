@@ -78,4 +78,8 @@ int ac_slug_valid(const char *s, size_t len);
 /* Parse a positive decimal id <= AC_ID_MAX; 0 when not one. */
 uint64_t ac_id_parse(const char *s, size_t len);
 
+/* application/x-www-form-urlencoded decoding of src into dst (at least len
+ * bytes); returns the decoded length, -1 on a bad escape. */
+long ac_form_decode(const char *src, size_t len, char *dst);
+
 #endif /* AC_COMMON_H */

@@ -2,6 +2,7 @@
  * Copyright (C) The ngx_http_apicred_module authors.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -33,10 +34,13 @@ ac_now(void)
 }
 
 
-/* Appends {"seq","time","actor","action","target","change"}; takes change. */
+/*
+ * Appends {"seq","time","actor","action","target","change"} and the org it
+ * concerns (0: the whole store); takes change.
+ */
 static int
-ac_audit(ac_ops_t *ops, MDB_txn *txn, const char *action, const char *target,
-    json_t *change)
+ac_audit(ac_ops_t *ops, MDB_txn *txn, uint64_t org, const char *action,
+    const char *target, json_t *change)
 {
     int          rc;
     char        *text, tbuf[21];
@@ -61,10 +65,11 @@ ac_audit(ac_ops_t *ops, MDB_txn *txn, const char *action, const char *target,
     mdb_cursor_close(cur);
 
     ac_time_format(ac_now(), tbuf);
-    rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
+    rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:I}",
                     "seq", (json_int_t) seq, "time", tbuf,
                     "actor", ops->actor, "action", action, "target", target,
-                    "change", change ? change : json_object());
+                    "change", change ? change : json_object(),
+                    "org_id", (json_int_t) org);
 
     text = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(rec);
@@ -171,7 +176,7 @@ ac_ops_init(ac_ops_t *ops, ac_err_t *err)
     rc = rc ? rc : ac_key_put(s, txn, &key);
     sodium_memzero(&key, sizeof(key));
 
-    rc = rc ? rc : ac_audit(ops, txn, "init", "store", NULL);
+    rc = rc ? rc : ac_audit(ops, txn, 0, "init", "store", NULL);
 
     return ac_finish(s, txn, rc, err);
 }
@@ -380,6 +385,8 @@ ac_cred_create(ac_ops_t *ops, ac_cred_t *c, char *secret, ac_err_t *err)
     }
 
     rc = ac_grants_validate(s, txn, c->org_id, c->grants, c->ngrants, err);
+    rc = rc ? rc : ac_grants_within(s, txn, ops->grantor, c->grants,
+                                    c->ngrants, err);
     if (rc != AC_OK) {
         goto done;
     }
@@ -400,7 +407,8 @@ ac_cred_create(ac_ops_t *ops, ac_cred_t *c, char *secret, ac_err_t *err)
     c->secret_rotated_at = c->created_at;
 
     rc = ac_cred_put(s, txn, c);
-    rc = rc ? rc : ac_audit(ops, txn, "credential.create", c->client_id,
+    rc = rc ? rc : ac_audit(ops, txn, c->org_id, "credential.create",
+                            c->client_id,
                             ac_cred_json(c));
 
 done:
@@ -432,6 +440,13 @@ ac_cred_begin(ac_ops_t *ops, const char *client_id, MDB_txn **txn,
 
     rc = strlen(client_id) <= AC_SLUG_MAX ? ac_cred_get(s, *txn, client_id, c)
                                           : AC_ENOTFOUND;
+
+    /* another org's credentials do not exist for this actor */
+    if (rc == AC_OK && ops->org_id && c->org_id != ops->org_id) {
+        ac_cred_free(c);
+        rc = AC_ENOTFOUND;
+    }
+
     if (rc == AC_ENOTFOUND) {
         mdb_txn_abort(*txn);
         return ac_fail(err, rc, "unknown credential \"%.64s\"", client_id);
@@ -513,6 +528,8 @@ ac_cred_update(ac_ops_t *ops, const char *client_id, const char *name,
 
     if (grants != NULL) {
         rc = ac_grants_validate(s, txn, out->org_id, grants, ngrants, err);
+        rc = rc ? rc : ac_grants_within(s, txn, ops->grantor, grants,
+                                        ngrants, err);
         rc = rc ? rc : ac_keeps_admin(s, txn, out, out->active, grants,
                                       ngrants, err);
         copy = rc ? NULL : ac_grants_copy(grants, ngrants);
@@ -535,7 +552,8 @@ ac_cred_update(ac_ops_t *ops, const char *client_id, const char *name,
 
     out->updated_at = ac_now();
     rc = ac_cred_put(s, txn, out);
-    rc = rc ? rc : ac_audit(ops, txn, "credential.update", out->client_id,
+    rc = rc ? rc : ac_audit(ops, txn, out->org_id, "credential.update",
+                            out->client_id,
                             change);
 
 done:
@@ -573,7 +591,8 @@ ac_cred_set_active(ac_ops_t *ops, const char *client_id, int active,
     out->updated_at = ac_now();
 
     rc = ac_cred_put(s, txn, out);
-    rc = rc ? rc : ac_audit(ops, txn, active ? "credential.activate"
+    rc = rc ? rc : ac_audit(ops, txn, out->org_id,
+                            active ? "credential.activate"
                                              : "credential.deactivate",
                             out->client_id,
                             json_pack("{s:b}", "active", active));
@@ -611,7 +630,8 @@ ac_cred_rotate(ac_ops_t *ops, const char *client_id, int64_t grace,
     ac_secret_hash(s->hash_key, secret, AC_SECRET_LEN, out->hash);
 
     rc = ac_cred_put(s, txn, out);
-    rc = rc ? rc : ac_audit(ops, txn, "credential.rotate", out->client_id,
+    rc = rc ? rc : ac_audit(ops, txn, out->org_id, "credential.rotate",
+                            out->client_id,
                             json_pack("{s:I}", "grace_seconds",
                                       (json_int_t) grace));
     rc = ac_cred_done(s, txn, rc, out, err);
@@ -650,7 +670,8 @@ ac_cred_delete(ac_ops_t *ops, const char *client_id, ac_err_t *err)
         }
     }
 
-    rc = rc ? rc : ac_audit(ops, txn, "credential.delete", c.client_id,
+    rc = rc ? rc : ac_audit(ops, txn, c.org_id, "credential.delete",
+                            c.client_id,
                             ac_cred_json(&c));
     ac_cred_free(&c);
 
@@ -689,8 +710,12 @@ ac_node_add(ac_ops_t *ops, int level, ac_node_t *n, ac_err_t *err)
     }
 
     if (level != AC_LEVEL_ORG
-        && ac_get_id(s, txn, level == AC_LEVEL_ACCOUNT ? s->orgs : s->accounts,
-                     n->parent, &v) != AC_OK)
+        && (ac_get_id(s, txn, level == AC_LEVEL_ACCOUNT ? s->orgs
+                                                        : s->accounts,
+                      n->parent, &v) != AC_OK
+            || (ops->org_id
+                && ac_org_of(s, txn, level - 1, n->parent, NULL)
+                   != ops->org_id)))
     {
         rc = ac_fail(err, AC_EINVAL, "%s: unknown %s %llu", parents[level],
                      ac_level_name(level - 1),
@@ -714,7 +739,10 @@ ac_node_add(ac_ops_t *ops, int level, ac_node_t *n, ac_err_t *err)
     }
 
     rc = ac_node_put(s, txn, dbi, n);
-    rc = rc ? rc : ac_audit(ops, txn, level == AC_LEVEL_ORG ? "org.create"
+    rc = rc ? rc : ac_audit(ops, txn,
+                            level == AC_LEVEL_ORG ? n->id
+                            : ac_org_of(s, txn, level, n->id, NULL),
+                            level == AC_LEVEL_ORG ? "org.create"
                                       : level == AC_LEVEL_ACCOUNT
                                       ? "account.create" : "workspace.create",
                             what, ac_node_json(level, n));
@@ -725,14 +753,11 @@ done:
 }
 
 
-int
-ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err)
+static int
+ac_api_valid(const ac_api_t *a, ac_err_t *err)
 {
-    int          rc;
-    size_t       i, j;
-    MDB_val      v;
-    MDB_txn     *txn;
-    ac_store_t  *s = ops->store;
+    int     rc;
+    size_t  i, j;
 
     if (!ac_slug_valid(a->slug, strlen(a->slug))) {
         return ac_fail(err, AC_EINVAL, "slug: 1 to %d of a-z 0-9 _ -, "
@@ -768,6 +793,23 @@ ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err)
         }
     }
 
+    return AC_OK;
+}
+
+
+int
+ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err)
+{
+    int          rc;
+    MDB_val      v;
+    MDB_txn     *txn;
+    ac_store_t  *s = ops->store;
+
+    rc = ac_api_valid(a, err);
+    if (rc != AC_OK) {
+        return rc;
+    }
+
     rc = ac_txn_begin(s, 1, &txn);
     if (rc != AC_OK) {
         return ac_finish(s, NULL, rc, err);
@@ -778,8 +820,272 @@ ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err)
 
     } else {
         rc = ac_api_put(s, txn, a);
-        rc = rc ? rc : ac_audit(ops, txn, "api.create", a->slug,
+        rc = rc ? rc : ac_audit(ops, txn, 0, "api.create", a->slug,
                                 ac_api_json(a));
+    }
+
+    return ac_finish(s, txn, rc, err);
+}
+
+
+/* The permission index of perm in api, or -1 (reads the catalog). */
+static int
+ac_perm_rank(ac_store_t *s, MDB_txn *txn, const char *api, const char *perm)
+{
+    ac_api_t  a;
+
+    if (ac_api_get(s, txn, api, strlen(api), &a) != AC_OK) {
+        return -1;
+    }
+
+    return ac_api_perm_index(&a, perm, strlen(perm));
+}
+
+
+static int
+ac_ids_has(const uint64_t *ids, size_t n, uint64_t id)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (ids[i] == id) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* 1 when the scope of g lies inside the scope of held. */
+static int
+ac_scope_within(ac_store_t *s, MDB_txn *txn, const ac_grant_t *held,
+    const ac_grant_t *g)
+{
+    size_t    i;
+    uint64_t  account;
+
+    if (held->level == AC_LEVEL_ORG) {
+        return 1;
+    }
+
+    if (g->level == AC_LEVEL_ORG
+        || (held->level == AC_LEVEL_WORKSPACE && g->level != held->level))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < g->nids; i++) {
+        if (g->level == held->level) {
+            if (!ac_ids_has(held->ids, held->nids, g->ids[i])) {
+                return 0;
+            }
+            continue;
+        }
+
+        /* a workspace inside one of the held accounts */
+        if (ac_org_of(s, txn, AC_LEVEL_WORKSPACE, g->ids[i], &account) == 0
+            || !ac_ids_has(held->ids, held->nids, account))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+ac_grants_within(ac_store_t *s, MDB_txn *txn, const ac_cred_t *grantor,
+    const ac_grant_t *grants, size_t n, ac_err_t *err)
+{
+    int                rank, held_rank;
+    size_t             i, j;
+    const ac_grant_t  *held;
+
+    if (grantor == NULL) {
+        return AC_OK;
+    }
+
+    for (i = 0; i < n; i++) {
+        held = NULL;
+
+        for (j = 0; j < grantor->ngrants; j++) {
+            if (strcmp(grantor->grants[j].api, grants[i].api) == 0) {
+                held = &grantor->grants[j];
+                break;
+            }
+        }
+
+        if (held == NULL) {
+            return ac_fail(err, AC_EFORBIDDEN, "grants[%zu]: you hold no "
+                           "grant for API \"%s\"", i, grants[i].api);
+        }
+
+        rank = ac_perm_rank(s, txn, grants[i].api, grants[i].permission);
+        held_rank = ac_perm_rank(s, txn, held->api, held->permission);
+
+        if (rank < 0 || held_rank < 0 || held_rank > rank) {
+            return ac_fail(err, AC_EFORBIDDEN, "grants[%zu].permission: "
+                           "\"%s\" is more than your \"%s\"", i,
+                           grants[i].permission, held->permission);
+        }
+
+        if (!ac_scope_within(s, txn, held, &grants[i])) {
+            return ac_fail(err, AC_EFORBIDDEN, "grants[%zu]: the scope is "
+                           "outside your own", i);
+        }
+    }
+
+    return AC_OK;
+}
+
+
+/* 1 when some credential has a grant on api (with permission perm, when
+ * perm is not NULL). Reads records in place. */
+static int
+ac_api_in_use(ac_store_t *s, MDB_txn *txn, const char *api, const char *perm)
+{
+    int              found = 0;
+    MDB_val          k, v;
+    MDB_cursor      *cur;
+    const uint8_t   *pos;
+    ac_cred_view_t   cv;
+    ac_grant_view_t  g;
+
+    if (mdb_cursor_open(txn, s->creds, &cur) != 0) {
+        return 1;
+    }
+
+    while (!found && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+        if (ac_cred_view(v.mv_data, v.mv_size, &cv) != AC_OK) {
+            continue;
+        }
+
+        pos = cv.grants;
+        while (ac_grant_next(&cv, &pos, &g)) {
+            if (g.api_len == strlen(api) && memcmp(g.api, api, g.api_len) == 0
+                && (perm == NULL
+                    || (g.permission_len == strlen(perm)
+                        && memcmp(g.permission, perm, g.permission_len) == 0)))
+            {
+                found = 1;
+            }
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    return found;
+}
+
+
+static int
+ac_api_begin(ac_ops_t *ops, const char *slug, MDB_txn **txn, ac_api_t *a,
+    ac_err_t *err)
+{
+    int  rc;
+
+    rc = ac_txn_begin(ops->store, 1, txn);
+    if (rc != AC_OK) {
+        return ac_finish(ops->store, NULL, rc, err);
+    }
+
+    rc = strlen(slug) <= AC_SLUG_MAX
+         ? ac_api_get(ops->store, *txn, slug, strlen(slug), a) : AC_ENOTFOUND;
+
+    if (rc == AC_ENOTFOUND) {
+        mdb_txn_abort(*txn);
+        return ac_fail(err, rc, "unknown API \"%.64s\"", slug);
+    }
+
+    return rc == AC_OK ? AC_OK : ac_finish(ops->store, *txn, rc, err);
+}
+
+
+int
+ac_api_update(ac_ops_t *ops, const char *slug, const char *name,
+    char (*perms)[AC_SLUG_MAX + 1], size_t nperms, ac_api_t *out,
+    ac_err_t *err)
+{
+    int          rc;
+    size_t       i, j;
+    json_t      *change;
+    MDB_txn     *txn;
+    ac_api_t     next;
+    ac_store_t  *s = ops->store;
+
+    rc = ac_api_begin(ops, slug, &txn, out, err);
+    if (rc != AC_OK) {
+        return rc;
+    }
+
+    next = *out;
+
+    if (name != NULL) {
+        snprintf(next.name, sizeof(next.name), "%s", name);
+    }
+
+    if (perms != NULL) {
+        next.nperms = nperms;
+        memcpy(next.perms, perms, nperms * sizeof(perms[0]));
+    }
+
+    /* the same rules as a new API */
+    rc = ac_api_valid(&next, err);
+
+    for (i = 0; rc == AC_OK && perms != NULL && i < out->nperms; i++) {
+        for (j = 0; j < nperms; j++) {
+            if (strcmp(out->perms[i], perms[j]) == 0) {
+                break;
+            }
+        }
+
+        if (j == nperms && ac_api_in_use(s, txn, slug, out->perms[i])) {
+            rc = ac_fail(err, AC_ECONFLICT, "permissions: \"%s\" is granted "
+                         "to a credential", out->perms[i]);
+        }
+    }
+
+    if (rc == AC_OK) {
+        change = json_pack("{s:o, s:o}", "from", ac_api_json(out),
+                           "to", ac_api_json(&next));
+        rc = ac_api_put(s, txn, &next);
+        rc = rc ? rc : ac_audit(ops, txn, 0, "api.update", slug, change);
+        *out = next;
+    }
+
+    return ac_finish(s, txn, rc, err);
+}
+
+
+int
+ac_api_delete(ac_ops_t *ops, const char *slug, ac_err_t *err)
+{
+    int          rc;
+    MDB_val      k;
+    MDB_txn     *txn;
+    ac_api_t     a;
+    ac_store_t  *s = ops->store;
+
+    rc = ac_api_begin(ops, slug, &txn, &a, err);
+    if (rc != AC_OK) {
+        return rc;
+    }
+
+    if (strcmp(slug, "credentials") == 0) {
+        rc = ac_fail(err, AC_ECONFLICT, "the credentials API is built in");
+
+    } else if (ac_api_in_use(s, txn, slug, NULL)) {
+        rc = ac_fail(err, AC_ECONFLICT, "API \"%s\" is granted to a "
+                     "credential", slug);
+
+    } else {
+        k.mv_data = (void *) slug;
+        k.mv_size = strlen(slug);
+        rc = mdb_del(txn, s->apis, &k, NULL) == 0 ? AC_OK : AC_ESTORE;
+        rc = rc ? rc : ac_audit(ops, txn, 0, "api.delete", slug,
+                                ac_api_json(&a));
     }
 
     return ac_finish(s, txn, rc, err);

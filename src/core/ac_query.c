@@ -233,15 +233,31 @@ ac_list_apis(ac_store_t *s, MDB_txn *txn, const char *after, size_t limit)
 }
 
 
+/* Records of the org, and those of the whole store; the org is not shown. */
 static json_t *
 ac_audit_item(ac_store_t *s, MDB_txn *txn, MDB_val *k, MDB_val *v, void *data)
 {
-    return json_loadb(v->mv_data, v->mv_size, 0, NULL);
+    json_int_t   org;
+    json_t      *rec;
+    uint64_t    *want = data;
+
+    rec = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+    org = json_integer_value(json_object_get(rec, "org_id"));
+
+    if (rec != NULL && *want && org && (uint64_t) org != *want) {
+        json_decref(rec);
+        return NULL;
+    }
+
+    json_object_del(rec, "org_id");
+
+    return rec;
 }
 
 
 json_t *
-ac_list_audit(ac_store_t *s, MDB_txn *txn, const char *after, size_t limit)
+ac_list_audit(ac_store_t *s, MDB_txn *txn, uint64_t org_id, const char *after,
+    size_t limit)
 {
     uint8_t   key[8];
     uint64_t  a = 0;
@@ -252,7 +268,7 @@ ac_list_audit(ac_store_t *s, MDB_txn *txn, const char *after, size_t limit)
     }
 
     return ac_list(s, txn, s->audit, key, a ? 8 : 0, limit, ac_audit_item,
-                   NULL, ac_cursor_id);
+                   &org_id, ac_cursor_id);
 }
 
 

@@ -30,9 +30,9 @@ json_t *ac_list_nodes(ac_store_t *s, MDB_txn *txn, int level, uint64_t parent,
     uint64_t org_id, const char *after, size_t limit);
 json_t *ac_list_apis(ac_store_t *s, MDB_txn *txn, const char *after,
     size_t limit);
-/* Oldest first. */
-json_t *ac_list_audit(ac_store_t *s, MDB_txn *txn, const char *after,
-    size_t limit);
+/* Oldest first; org_id 0: every record. */
+json_t *ac_list_audit(ac_store_t *s, MDB_txn *txn, uint64_t org_id,
+    const char *after, size_t limit);
 json_t *ac_list_keys(ac_store_t *s, MDB_txn *txn);
 
 #endif /* AC_QUERY_H */
