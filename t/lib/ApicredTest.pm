@@ -226,6 +226,20 @@ sub token {
     return $json->decode($r->{content})->{access_token};
 }
 
+# An admin API call: (status, decoded body or undef, raw response).
+sub admin {
+    my ($self, $method, $path, $token, $body, %h) = @_;
+    $h{Authorization} = "Bearer $token" if defined $token;
+    my %opts = (headers => \%h);
+    if (defined $body) {
+        $h{'Content-Type'} //= 'application/json';
+        $opts{body} = ref $body ? $json->encode($body) : $body;
+    }
+    my $r = $self->request($method, "/apicred/$path", %opts);
+    my $decoded = eval { $json->decode($r->{content}) };
+    return ($r->{status}, $decoded, $r);
+}
+
 sub decode_json { $json->decode($_[1]) }
 sub encode_json { $json->encode($_[1]) }
 
@@ -270,6 +284,7 @@ $extra
     server {
         listen 127.0.0.1:%%PORT%%;
         location = /oauth/token { apicred_token_endpoint; }
+        location /apicred/ { apicred_admin_api; }
         location /platform/ {
             apicred platform;
             apicred_permission admin user;
