@@ -25,7 +25,7 @@ LDLIBS      := -llmdb -lsodium -ljansson
 NGX_CC_OPT  := -g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 NGX_LD_OPT  := -Wl,-z,relro -Wl,-z,now -fPIC
 
-.PHONY: all deps module cli run test test-unit test-nginx clean
+.PHONY: all deps module cli run test bench clean
 
 all: deps module cli
 
@@ -79,6 +79,15 @@ test: all $(UNIT) $(HOLD)
 	$(UNIT)
 	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
 	    APICRED_HOLD=$(CURDIR)/$(HOLD) prove -I t/lib t/
+
+$(BUILD)/gen_store: bench/gen_store.c $(CORE_SRCS) $(CORE_HDRS) | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ bench/gen_store.c $(CORE_SRCS) $(LDLIBS)
+
+bench: all $(BUILD)/gen_store
+	@tools/install-deps.sh wrk apache2-utils libnginx-mod-http-js
+	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
+	    perl bench/bench.pl
 
 clean:
 	rm -rf $(BUILD)

@@ -10,11 +10,12 @@
 
 
 static ngx_int_t ngx_http_apicred_bearer(ngx_http_request_t *r,
-    ngx_str_t *token, const char **error);
+    ngx_str_t *token);
+static ngx_int_t ngx_http_apicred_b64token(ngx_str_t *token);
 static ngx_int_t ngx_http_apicred_deny(ngx_http_request_t *r,
     ngx_int_t status, const char *error, const char *reason);
 static ngx_int_t ngx_http_apicred_found(ngx_http_request_t *r,
-    const ac_claims_t *claims, const ac_check_result_t *res);
+    const ac_claims_t *claims, const ac_decision_t *d);
 
 
 ngx_int_t
@@ -25,9 +26,8 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
     ngx_str_t                     target;
     ac_store_t                   *store;
     ac_check_t                    chk;
-    ac_claims_t                   claims;
     const char                   *reason;
-    ac_check_result_t             res;
+    ngx_http_apicred_auth_t       auth;
     ngx_http_apicred_loc_conf_t  *alcf;
 
     alcf = ngx_http_get_module_loc_conf(r, ngx_http_apicred_module);
@@ -36,20 +36,15 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    status = ngx_http_apicred_authenticate(r, alcf, &store, &claims, NULL);
+    status = ngx_http_apicred_authenticate(r, alcf, &store, &auth, NULL);
     if (status != NGX_OK) {
         return status;
     }
 
-    chk.api.data = (char *) alcf->api.data;
-    chk.api.len = alcf->api.len;
-    chk.perms = alcf->permissions ? alcf->permissions->elts : NULL;
-    chk.nperms = alcf->permissions ? alcf->permissions->nelts : 0;
-    chk.scoped = alcf->scope != NULL;
+    chk = alcf->check;
 
     if (chk.scoped) {
         if (ngx_http_complex_value(r, alcf->scope, &target) != NGX_OK) {
-            ac_store_read_end(store);
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -57,18 +52,12 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
         chk.target.len = target.len;
     }
 
-    rc = ac_check(store, &claims, &chk, &res, &reason);
-
-    if (rc == AC_OK && ngx_http_apicred_found(r, &claims, &res) != NGX_OK) {
-        rc = AC_ENOMEM;
-    }
-
-    ac_store_read_end(store);
+    rc = ac_decide(store, auth.claims, &chk, auth.decision, &reason);
 
     switch (rc) {
 
     case AC_OK:
-        return NGX_OK;
+        return ngx_http_apicred_found(r, auth.claims, auth.decision);
 
     case AC_EDENIED:
         return ngx_http_apicred_deny(r, NGX_HTTP_UNAUTHORIZED,
@@ -77,9 +66,6 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
     case AC_EFORBIDDEN:
         return ngx_http_apicred_deny(r, NGX_HTTP_FORBIDDEN,
                                      "insufficient_scope", reason);
-
-    case AC_ENOMEM:
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
 
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -93,13 +79,13 @@ ngx_http_apicred_access_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_apicred_authenticate(ngx_http_request_t *r,
     ngx_http_apicred_loc_conf_t *alcf, ac_store_t **store,
-    ac_claims_t *claims, const char **error)
+    ngx_http_apicred_auth_t *auth, const char **error)
 {
     int                         rc;
     ngx_int_t                   status;
     ngx_str_t                   token;
     const char                 *reason, *err;
-    const ac_claims_t          *cached;
+    ac_cache_entry_t           *e;
     ngx_http_apicred_worker_t  *w = &ngx_http_apicred_worker;
 
     if (error == NULL) {
@@ -108,37 +94,56 @@ ngx_http_apicred_authenticate(ngx_http_request_t *r,
 
     *error = NULL;
 
-    status = ngx_http_apicred_bearer(r, &token, error);
+    status = ngx_http_apicred_bearer(r, &token);
     if (status != NGX_OK) {
         return status;
     }
 
     *store = ngx_http_apicred_store(r->connection->log);
-    if (*store == NULL || ac_store_read_begin(*store) != AC_OK) {
+    if (*store == NULL) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "apicred: store unavailable");
         *error = "temporarily_unavailable";
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
-    cached = ac_cache_get(&w->cache, (char *) token.data, token.len,
-                          alcf->issuer_hash, ngx_time(), alcf->leeway);
-    if (cached != NULL) {
-        *claims = *cached;
+    /* a cached token is byte for byte one that was checked in full */
+    e = ac_cache_get(&w->cache, (char *) token.data, token.len,
+                     alcf->issuer_hash, ngx_time(), alcf->leeway);
+    if (e != NULL) {
+        auth->claims = &e->claims;
+        auth->decision = &e->decision;
         return NGX_OK;
     }
 
-    rc = ac_token_verify((char *) token.data, token.len, ac_store_key_lookup,
-                         *store, (char *) alcf->issuer.data, alcf->issuer.len,
-                         ngx_time(), alcf->leeway, claims, &reason);
+    if (!ngx_http_apicred_b64token(&token)) {
+        *error = "invalid_request";
+        return ngx_http_apicred_deny(r, NGX_HTTP_BAD_REQUEST, *error,
+                                     "malformed Bearer token");
+    }
+
+    rc = ac_store_read_begin(*store);
 
     if (rc == AC_OK) {
-        ac_cache_put(&w->cache, (char *) token.data, token.len,
-                     alcf->issuer_hash, claims);
-        return NGX_OK;
+        rc = ac_token_verify((char *) token.data, token.len,
+                             ac_store_key_lookup, *store,
+                             (char *) alcf->issuer.data, alcf->issuer.len,
+                             ngx_time(), alcf->leeway, &auth->verified,
+                             &reason);
+        ac_store_read_end(*store);
+
+    } else {
+        reason = "cannot begin a read transaction";
     }
 
-    ac_store_read_end(*store);
+    if (rc == AC_OK) {
+        e = ac_cache_put(&w->cache, (char *) token.data, token.len,
+                         alcf->issuer_hash, &auth->verified);
+        auth->claims = &auth->verified;
+        auth->decision = e ? &e->decision : &auth->local;
+        auth->local.txnid = 0;
+        return NGX_OK;
+    }
 
     if (rc == AC_EDENIED) {
         *error = "invalid_token";
@@ -156,12 +161,11 @@ ngx_http_apicred_authenticate(ngx_http_request_t *r,
 
 
 /*
- * NGX_OK with the token; 401 when there is no Bearer credential at all;
- * 400 for a malformed one (RFC 6750 3.1).
+ * NGX_OK with the credentials of "Bearer <token>" (the scheme name in any
+ * case); 401 when there is no Bearer credential at all; 400 when empty.
  */
 static ngx_int_t
-ngx_http_apicred_bearer(ngx_http_request_t *r, ngx_str_t *token,
-    const char **error)
+ngx_http_apicred_bearer(ngx_http_request_t *r, ngx_str_t *token)
 {
     u_char  *p, *end;
 
@@ -184,34 +188,49 @@ ngx_http_apicred_bearer(ngx_http_request_t *r, ngx_str_t *token,
 
     for (p += 6; p < end && *p == ' '; p++) { /* void */ }
 
-    token->data = p;
-
-    /* b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
-    for ( /* void */ ; p < end; p++) {
-        if (!((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a'
-                                          && (*p | 0x20) <= 'z')
-              || *p == '-' || *p == '.' || *p == '_'
-              || *p == '~' || *p == '+' || *p == '/'))
-        {
-            break;
-        }
+    if (p == end) {
+        return ngx_http_apicred_deny(r, NGX_HTTP_BAD_REQUEST,
+                                     "invalid_request", "empty Bearer token");
     }
 
-    token->len = p - token->data;
+    token->data = p;
+    token->len = end - p;
+
+    return NGX_OK;
+}
+
+
+/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" )
+ * *"=" */
+static ngx_int_t
+ngx_http_apicred_b64token(ngx_str_t *token)
+{
+    u_char  *p, *end;
+
+    static const uint32_t  b64token[] = {
+        0x00000000,                     /* 0x00-0x1f */
+        0x03ffe800,                     /* "+" "-" "." "/" 0-9 */
+        0x87fffffe,                     /* A-Z "_" */
+        0x47fffffe,                     /* a-z "~" */
+        0, 0, 0, 0
+    };
+
+    p = token->data;
+    end = p + token->len;
+
+    while (p < end && (b64token[*p >> 5] & (1U << (*p & 0x1f)))) {
+        p++;
+    }
+
+    if (p == token->data) {
+        return 0;
+    }
 
     while (p < end && *p == '=') {
         p++;
     }
 
-    if (token->len == 0 || p != end) {
-        *error = "invalid_request";
-        return ngx_http_apicred_deny(r, NGX_HTTP_BAD_REQUEST, *error,
-                                     "malformed Bearer token");
-    }
-
-    token->len = p - token->data;
-
-    return NGX_OK;
+    return p == end;
 }
 
 
@@ -257,41 +276,41 @@ ngx_http_apicred_deny(ngx_http_request_t *r, ngx_int_t status,
 }
 
 
-/* Copies what the variables need out of the store, into the request. */
+/* Copies what the variables need into the request: NGX_OK. */
 static ngx_int_t
 ngx_http_apicred_found(ngx_http_request_t *r, const ac_claims_t *claims,
-    const ac_check_result_t *res)
+    const ac_decision_t *d)
 {
     u_char                  *p;
     ngx_http_apicred_ctx_t  *ctx;
 
     ctx = ngx_palloc(r->pool, sizeof(ngx_http_apicred_ctx_t));
-    p = ngx_pnalloc(r->pool, claims->client_id_len + NGX_INT64_LEN
-                             + res->name.len + res->permission.len
+    p = ngx_pnalloc(r->pool, claims->client_id_len + d->org_id_len
+                             + d->name_len + d->permission_len
                              + claims->jti_len);
     if (ctx == NULL || p == NULL) {
-        return NGX_ERROR;
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     ctx->client_id.data = p;
+    ctx->client_id.len = claims->client_id_len;
     p = ngx_cpymem(p, claims->client_id, claims->client_id_len);
-    ctx->client_id.len = p - ctx->client_id.data;
 
     ctx->org_id.data = p;
-    p = ngx_sprintf(p, "%uL", res->org_id);
-    ctx->org_id.len = p - ctx->org_id.data;
+    ctx->org_id.len = d->org_id_len;
+    p = ngx_cpymem(p, d->org_id, d->org_id_len);
 
     ctx->name.data = p;
-    p = ngx_cpymem(p, res->name.data, res->name.len);
-    ctx->name.len = res->name.len;
+    ctx->name.len = d->name_len;
+    p = ngx_cpymem(p, d->name, d->name_len);
 
     ctx->permission.data = p;
-    p = ngx_cpymem(p, res->permission.data, res->permission.len);
-    ctx->permission.len = res->permission.len;
+    ctx->permission.len = d->permission_len;
+    p = ngx_cpymem(p, d->permission, d->permission_len);
 
     ctx->token_id.data = p;
-    ngx_memcpy(p, claims->jti, claims->jti_len);
     ctx->token_id.len = claims->jti_len;
+    ngx_memcpy(p, claims->jti, claims->jti_len);
 
     ngx_http_set_ctx(r, ctx, ngx_http_apicred_module);
 

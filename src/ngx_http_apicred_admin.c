@@ -76,7 +76,8 @@ ngx_http_apicred_admin_start(ngx_http_request_t *r)
     ngx_str_t                     body, path;
     ac_store_t                   *store;
     const char                   *error;
-    ac_claims_t                   claims;
+    const ac_claims_t            *claims;
+    ngx_http_apicred_auth_t       auth;
     ngx_http_apicred_job_t       *job;
     ngx_http_apicred_loc_conf_t  *alcf;
 #if (NGX_THREADS)
@@ -91,7 +92,7 @@ ngx_http_apicred_admin_start(ngx_http_request_t *r)
         return;
     }
 
-    rc = ngx_http_apicred_authenticate(r, alcf, &store, &claims, &error);
+    rc = ngx_http_apicred_authenticate(r, alcf, &store, &auth, &error);
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r,
             ngx_http_apicred_send_error(r, rc, error ? error : "invalid_token",
@@ -101,7 +102,7 @@ ngx_http_apicred_admin_start(ngx_http_request_t *r)
         return;
     }
 
-    ac_store_read_end(store);
+    claims = auth.claims;
 
 #if (NGX_THREADS)
     task = ngx_thread_task_alloc(r->pool, sizeof(ngx_http_apicred_job_t));
@@ -139,8 +140,8 @@ ngx_http_apicred_admin_start(ngx_http_request_t *r)
     job->req.query_len = r->args.len;
     job->req.body = (char *) body.data;
     job->req.body_len = body.len;
-    job->req.caller = (char *) ngx_pnalloc(r->pool, claims.client_id_len + 1);
-    job->req.caller_gen = claims.gen;
+    job->req.caller = (char *) ngx_pnalloc(r->pool, claims->client_id_len + 1);
+    job->req.caller_gen = claims->gen;
 
     if (job->req.method == NULL || job->req.caller == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -149,8 +150,8 @@ ngx_http_apicred_admin_start(ngx_http_request_t *r)
 
     ngx_cpystrn((u_char *) job->req.method, r->method_name.data,
                 r->method_name.len + 1);
-    ngx_cpystrn((u_char *) job->req.caller, (u_char *) claims.client_id,
-                claims.client_id_len + 1);
+    ngx_cpystrn((u_char *) job->req.caller, (u_char *) claims->client_id,
+                claims->client_id_len + 1);
 
 #if (NGX_THREADS)
     task->handler = ngx_http_apicred_admin_run;

@@ -579,6 +579,13 @@ ngx_http_apicred_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     conf->issuer_hash = ac_cache_iss_hash((char *) conf->issuer.data,
                                           conf->issuer.len);
 
+    conf->check.where = conf;
+    conf->check.api.data = (char *) conf->api.data;
+    conf->check.api.len = conf->api.len;
+    conf->check.perms = conf->permissions ? conf->permissions->elts : NULL;
+    conf->check.nperms = conf->permissions ? conf->permissions->nelts : 0;
+    conf->check.scoped = conf->scope != NULL;
+
     amcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_apicred_module);
 
     if (conf->enable && amcf->store.len == 0) {

@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
     ngx_flag_t                 enable;
     ngx_str_t                  api;
+    ac_check_t                 check;         /* all but the target */
     ngx_array_t               *permissions;   /* of ac_str_t */
     ngx_http_complex_value_t  *scope;         /* NULL: off */
     ngx_str_t                  issuer;
@@ -48,6 +49,15 @@ typedef struct {
 } ngx_http_apicred_ctx_t;
 
 
+/* A verified token: its claims and where its decision is kept. */
+typedef struct {
+    const ac_claims_t         *claims;
+    ac_decision_t             *decision;      /* the cache's, or local */
+    ac_claims_t                verified;
+    ac_decision_t              local;
+} ngx_http_apicred_auth_t;
+
+
 /* The worker's store and verified-token cache. */
 typedef struct {
     ac_store_t                 store;
@@ -66,14 +76,13 @@ ac_store_t *ngx_http_apicred_store(ngx_log_t *log);
 
 ngx_int_t ngx_http_apicred_access_handler(ngx_http_request_t *r);
 /*
- * Verifies the request's Bearer token: NGX_OK with the claims, inside the
- * store's read transaction (end it with ac_store_read_end()); otherwise the
- * status (400, 401 with WWW-Authenticate set, 503) and, in *error when
- * error is not NULL, its RFC 6750 code (NULL: no credentials at all).
+ * Verifies the request's Bearer token: NGX_OK with auth filled in;
+ * otherwise the status (400, 401 with WWW-Authenticate set, 503) and, in
+ * *error when error is not NULL, its RFC 6750 code (NULL: no credentials).
  */
 ngx_int_t ngx_http_apicred_authenticate(ngx_http_request_t *r,
     ngx_http_apicred_loc_conf_t *alcf, ac_store_t **store,
-    ac_claims_t *claims, const char **error);
+    ngx_http_apicred_auth_t *auth, const char **error);
 ngx_int_t ngx_http_apicred_token_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_apicred_admin_handler(ngx_http_request_t *r);
 

@@ -309,9 +309,9 @@ test_token(void)
 static void
 test_cache(void)
 {
-    ac_cache_t          cache;
-    ac_claims_t         c;
-    const ac_claims_t  *got;
+    ac_cache_t         cache;
+    ac_claims_t        c;
+    ac_cache_entry_t  *got;
 
     memset(&c, 0, sizeof(c));
     c.exp = 100;
@@ -321,7 +321,8 @@ test_cache(void)
           "cache size rounds up to a power of two");
     ac_cache_put(&cache, "tok.en.sig", 10, 1, &c);
     got = ac_cache_get(&cache, "tok.en.sig", 10, 1, 50, 0);
-    CHECK(got != NULL && strcmp(got->client_id, "x") == 0, "cache hit");
+    CHECK(got != NULL && strcmp(got->claims.client_id, "x") == 0,
+          "cache hit");
     CHECK(ac_cache_get(&cache, "tok.en.sig", 10, 2, 50, 0) == NULL,
           "another issuer misses");
     CHECK(ac_cache_get(&cache, "tok.en.sig", 10, 1, 100, 0) == NULL,
@@ -555,18 +556,56 @@ test_store(void)
     CHECK(ac_cred_rotate(&ops, c.client_id, AC_GRACE_MAX + 1, secret, &out,
                          &err) == AC_EINVAL, "grace over 7 days");
 
+    /* a remembered decision stands until the next commit */
+    {
+        ac_check_t     chk;
+        ac_claims_t    cl;
+        ac_decision_t  d;
+        const char    *reason;
+
+        memset(&cl, 0, sizeof(cl));
+        strcpy(cl.client_id, c.client_id);
+        cl.client_id_len = strlen(c.client_id);
+        memset(&chk, 0, sizeof(chk));
+        memset(&d, 0, sizeof(d));
+        chk.where = &chk;
+        chk.api.data = "profile";
+        chk.api.len = 7;
+        chk.scoped = 1;
+        chk.target.data = "2";
+        chk.target.len = 1;
+
+        CHECK(ac_decide(&s, &cl, &chk, &d, &reason) == AC_OK && d.txnid != 0
+              && d.name_len == 6 && memcmp(d.name, "reader", 6) == 0
+              && strcmp(d.org_id, "1") == 0, "decision remembered");
+        chk.target.data = "1";
+        CHECK(ac_decide(&s, &cl, &chk, &d, &reason) == AC_EFORBIDDEN
+              && d.txnid == 0, "another target is decided afresh");
+        chk.target.data = "2";
+        CHECK(ac_decide(&s, &cl, &chk, &d, &reason) == AC_OK, "again");
+        CHECK(ac_cred_set_active(&ops, c.client_id, 0, &out, &err) == AC_OK,
+              "deactivate while remembered");
+        ac_cred_free(&out);
+        CHECK(ac_decide(&s, &cl, &chk, &d, &reason) == AC_EDENIED,
+              "a commit ends the remembered decision");
+        CHECK(ac_cred_set_active(&ops, c.client_id, 1, &out, &err) == AC_OK,
+              "activate");
+        ac_cred_free(&out);
+        c.gen = out.gen;
+    }
+
     /* deactivation bumps the generation */
     CHECK(ac_cred_set_active(&ops, c.client_id, 0, &out, &err) == AC_OK
-          && out.gen == 1 && !out.active, "deactivate");
+          && out.gen == 2 && !out.active, "deactivate");
     ac_cred_free(&out);
     CHECK(check(&s, &c, "profile", NULL, "2") == AC_EDENIED,
           "inactive credential denied");
     CHECK(ac_cred_set_active(&ops, c.client_id, 1, &out, &err) == AC_OK
-          && out.gen == 1, "activate keeps the generation");
+          && out.gen == 2, "activate keeps the generation");
     ac_cred_free(&out);
     CHECK(check(&s, &c, "profile", NULL, "2") == AC_EDENIED,
           "token of the old generation denied");
-    c.gen = 1;
+    c.gen = 2;
     CHECK(check(&s, &c, "profile", NULL, "2") == AC_OK,
           "token of the new generation allowed");
 

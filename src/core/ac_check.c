@@ -2,6 +2,7 @@
  * Copyright (C) The ngx_http_apicred_module authors.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,60 @@ ac_check(ac_store_t *s, const ac_claims_t *claims, const ac_check_t *chk,
 
 
 int
+ac_decide(ac_store_t *s, const ac_claims_t *claims, const ac_check_t *chk,
+    ac_decision_t *d, const char **reason)
+{
+    int                rc;
+    uint64_t           txnid;
+    MDB_envinfo        info;
+    ac_check_result_t  res;
+
+    /* the last committed txn id: read from the map, no lock, no syscall */
+    mdb_env_info(s->env, &info);
+    txnid = info.me_last_txnid;
+
+    if (d->txnid == txnid && d->where == chk->where
+        && d->target_len == chk->target.len
+        && memcmp(d->target, chk->target.data, chk->target.len) == 0)
+    {
+        return AC_OK;
+    }
+
+    d->txnid = 0;
+
+    rc = ac_store_read_begin(s);
+    if (rc != AC_OK) {
+        *reason = "cannot begin a read transaction";
+        return rc;
+    }
+
+    rc = ac_check(s, claims, chk, &res, reason);
+
+    if (rc == AC_OK && res.name.len <= sizeof(d->name)
+        && res.permission.len <= sizeof(d->permission))
+    {
+        d->org_id_len = snprintf(d->org_id, sizeof(d->org_id), "%llu",
+                                 (unsigned long long) res.org_id);
+        memcpy(d->name, res.name.data, res.name.len);
+        d->name_len = res.name.len;
+        memcpy(d->permission, res.permission.data, res.permission.len);
+        d->permission_len = res.permission.len;
+
+        if (chk->target.len <= AC_TARGET_MAX) {
+            memcpy(d->target, chk->target.data, chk->target.len);
+            d->target_len = chk->target.len;
+            d->where = chk->where;
+            d->txnid = txnid;
+        }
+    }
+
+    ac_store_read_end(s);
+
+    return rc;
+}
+
+
+int
 ac_client_authenticate(ac_store_t *s, const char *client_id, size_t idlen,
     const char *secret, size_t slen, int64_t now, uint64_t *gen)
 {
@@ -263,7 +318,7 @@ ac_cache_slot(ac_cache_t *c, const char *tok, size_t len)
 }
 
 
-const ac_claims_t *
+ac_cache_entry_t *
 ac_cache_get(ac_cache_t *c, const char *tok, size_t len, uint64_t iss_hash,
     int64_t now, int64_t leeway)
 {
@@ -282,23 +337,26 @@ ac_cache_get(ac_cache_t *c, const char *tok, size_t len, uint64_t iss_hash,
         return NULL;
     }
 
-    return &e->claims;
+    return e;
 }
 
 
-void
+ac_cache_entry_t *
 ac_cache_put(ac_cache_t *c, const char *tok, size_t len, uint64_t iss_hash,
     const ac_claims_t *claims)
 {
     ac_cache_entry_t  *e;
 
     if (c->slots == NULL || len > AC_CACHE_TOKEN_MAX) {
-        return;
+        return NULL;
     }
 
     e = ac_cache_slot(c, tok, len);
     e->token_len = len;
     e->iss_hash = iss_hash;
     e->claims = *claims;
+    e->decision.txnid = 0;
     memcpy(e->token, tok, len);
+
+    return e;
 }

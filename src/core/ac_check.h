@@ -15,6 +15,7 @@
 
 
 typedef struct {
+    const void      *where;          /* identifies the check (a location) */
     ac_str_t         api;
     const ac_str_t  *perms;          /* accepted permissions */
     size_t           nperms;         /* 0: any */
@@ -37,6 +38,34 @@ typedef struct {
 int ac_check(ac_store_t *s, const ac_claims_t *claims, const ac_check_t *chk,
     ac_check_result_t *res, const char **reason);
 
+#define AC_TARGET_MAX        23
+
+/*
+ * An allowing decision, copied out of the store, and what it was for:
+ * the check, the target and the store's last committed transaction.
+ */
+typedef struct {
+    uint64_t         txnid;          /* 0: none */
+    const void      *where;
+    char             target[AC_TARGET_MAX + 1];
+    size_t           target_len;
+    char             org_id[24];
+    size_t           org_id_len;
+    char             name[AC_NAME_MAX];
+    size_t           name_len;
+    char             permission[AC_SLUG_MAX];
+    size_t           permission_len;
+} ac_decision_t;
+
+/*
+ * The access decision (ac_check()'s answers), taking its own read txn.
+ * When d already holds an allowing decision for the same check and target,
+ * and nothing was committed to the store since, it stands without reading
+ * the store: any commit at all makes the next request read it again.
+ */
+int ac_decide(ac_store_t *s, const ac_claims_t *claims, const ac_check_t *chk,
+    ac_decision_t *d, const char **reason);
+
 /*
  * Authenticates client_id + secret for the token endpoint, in the store's
  * read txn: AC_OK with the token generation, AC_EDENIED or AC_ESTORE.
@@ -52,10 +81,11 @@ int ac_store_key_lookup(void *store, const char *kid, size_t len,
 #define AC_CACHE_TOKEN_MAX   1024
 
 typedef struct {
-    uint64_t     iss_hash;
-    size_t       token_len;
-    ac_claims_t  claims;
-    char         token[AC_CACHE_TOKEN_MAX];
+    uint64_t       iss_hash;
+    size_t         token_len;
+    ac_claims_t    claims;
+    ac_decision_t  decision;
+    char           token[AC_CACHE_TOKEN_MAX];
 } ac_cache_entry_t;
 
 typedef struct {
@@ -67,10 +97,11 @@ typedef struct {
 int ac_cache_init(ac_cache_t *c, size_t n);
 void ac_cache_free(ac_cache_t *c);
 uint64_t ac_cache_iss_hash(const char *iss, size_t len);
-/* The claims of an unexpired verified token, or NULL. */
-const ac_claims_t *ac_cache_get(ac_cache_t *c, const char *tok, size_t len,
+/* The entry of an unexpired verified token, or NULL. */
+ac_cache_entry_t *ac_cache_get(ac_cache_t *c, const char *tok, size_t len,
     uint64_t iss_hash, int64_t now, int64_t leeway);
-void ac_cache_put(ac_cache_t *c, const char *tok, size_t len,
+/* Remembers a verified token; its entry, or NULL when not cached. */
+ac_cache_entry_t *ac_cache_put(ac_cache_t *c, const char *tok, size_t len,
     uint64_t iss_hash, const ac_claims_t *claims);
 
 #endif /* AC_CHECK_H */

@@ -29,6 +29,7 @@ sub new {
     chmod 0755, $self->{dir};
     $self->{store} = "$self->{dir}/store";
     $self->{log_level} = $opts{log_level} // 'info';
+    $self->{main} = $opts{main};
     $self->{user} = getpwuid($>);
     $self->{port} = free_port();
     $self->{port2} = free_port();
@@ -120,8 +121,10 @@ sub write_conf {
     $http =~ s/%%PORT(\d+)%%/$self->port_n($1)/ge;
     $http =~ s/%%STORE%%/$self->{store}/g;
     $http =~ s/%%DIR%%/$self->{dir}/g;
+    my $main = $self->{main} // '';
     my $conf = <<"END";
 load_module $MODULE;
+$main
 $user
 daemon off;
 worker_processes 1;
@@ -172,6 +175,18 @@ sub start {
         sleep 0.05;
     }
     die "nginx did not start";
+}
+
+# The pid of the (single) worker process.
+sub worker_pid {
+    my ($self) = @_;
+    for (1 .. 50) {
+        my ($pid) = grep { /^\d+$/ } map { (split)[0] }
+            `ps -o pid= --ppid $self->{pid}`;
+        return $pid if $pid;
+        sleep 0.1;
+    }
+    die "no worker";
 }
 
 sub stop {
