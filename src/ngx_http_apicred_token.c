@@ -119,6 +119,7 @@ ngx_http_apicred_token_issue(ngx_http_request_t *r, ac_token_request_t *req)
     ac_claims_t                   claims;
     ngx_table_elt_t              *h;
     ac_token_spec_t               spec;
+    ngx_http_apicred_ctx_t       *ctx;
     ngx_http_apicred_loc_conf_t  *alcf;
 
     if (!req->has_client_id || !req->has_client_secret) {
@@ -179,9 +180,24 @@ ngx_http_apicred_token_issue(ngx_http_request_t *r, ac_token_request_t *req)
                                            "the token would be too large");
     }
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "apicred: token %s issued to client \"%s\"",
-                  claims.jti, req->client_id);
+    /* $apicred_client_id and $apicred_token_id let access_log record it */
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_apicred_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->client_id.len = req->client_id_len;
+    ctx->client_id.data = ngx_pnalloc(r->pool, req->client_id_len);
+    ctx->token_id.len = claims.jti_len;
+    ctx->token_id.data = ngx_pnalloc(r->pool, claims.jti_len);
+
+    if (ctx->client_id.data == NULL || ctx->token_id.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ctx->client_id.data, req->client_id, req->client_id_len);
+    ngx_memcpy(ctx->token_id.data, claims.jti, claims.jti_len);
+    ngx_http_set_ctx(r, ctx, ngx_http_apicred_module);
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {

@@ -2,6 +2,7 @@
  * Copyright (C) The ngx_http_apicred_module authors.
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -14,22 +15,18 @@
 #define AC_PAYLOAD_MAX       2048
 
 
-/* Base64url of a JSON value, appended to out at *pos. */
+/* Base64url of bytes, appended to out at *pos. */
 static int
-ac_token_segment(json_t *v, char *out, size_t size, size_t *pos)
+ac_token_segment(const char *bytes, size_t n, char *out, size_t size,
+    size_t *pos)
 {
-    char    buf[AC_PAYLOAD_MAX];
-    size_t  n;
-
-    n = json_dumpb(v, buf, sizeof(buf), JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (n == 0 || n > sizeof(buf)
-        || sodium_base64_ENCODED_LEN(n,
-               sodium_base64_VARIANT_URLSAFE_NO_PADDING) > size - *pos)
+    if (sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+        > size - *pos)
     {
         return AC_ENOMEM;
     }
 
-    ac_b64url_encode((uint8_t *) buf, n, out + *pos, size - *pos);
+    ac_b64url_encode((const uint8_t *) bytes, n, out + *pos, size - *pos);
     *pos += strlen(out + *pos);
 
     return AC_OK;
@@ -40,9 +37,10 @@ int
 ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
     size_t size, ac_claims_t *claims)
 {
-    int       rc;
-    size_t    pos = 0;
-    json_t   *header, *payload;
+    int       n;
+    char      header[128], body[AC_PAYLOAD_MAX];
+    size_t    pos = 0, blen;
+    json_t   *payload;
     uint8_t   jti[16], sig[crypto_sign_BYTES];
 
     randombytes_buf(jti, sizeof(jti));
@@ -52,8 +50,11 @@ ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
     claims->exp = spec->now + spec->ttl;
     claims->gen = spec->gen;
 
-    header = json_pack("{s:s, s:s, s:s}", "alg", "EdDSA", "typ", "at+jwt",
-                       "kid", key->kid);
+    /* the kid is our own base64url: nothing to escape */
+    n = snprintf(header, sizeof(header),
+                 "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}",
+                 key->kid);
+
     payload = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I}",
                         "iss", spec->iss,
                         "sub", spec->client_id,
@@ -63,36 +64,32 @@ ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
                         "exp", (json_int_t) claims->exp,
                         "jti", claims->jti,
                         "gen", (json_int_t) spec->gen);
+    blen = payload ? json_dumpb(payload, body, sizeof(body),
+                                JSON_COMPACT | JSON_PRESERVE_ORDER)
+                   : 0;
+    json_decref(payload);
 
-    rc = AC_ENOMEM;
-
-    if (header == NULL || payload == NULL
-        || ac_token_segment(header, out, size, &pos) != AC_OK
+    if (blen == 0 || blen > sizeof(body)
+        || ac_token_segment(header, n, out, size, &pos) != AC_OK
         || pos + 1 >= size)
     {
-        goto done;
+        return AC_ENOMEM;
     }
 
     out[pos++] = '.';
 
-    if (ac_token_segment(payload, out, size, &pos) != AC_OK
+    if (ac_token_segment(body, blen, out, size, &pos) != AC_OK
         || pos + 1 + sodium_base64_ENCODED_LEN(sizeof(sig),
                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) > size)
     {
-        goto done;
+        return AC_ENOMEM;
     }
 
     crypto_sign_detached(sig, NULL, (uint8_t *) out, pos, key->sk);
     out[pos++] = '.';
     ac_b64url_encode(sig, sizeof(sig), out + pos, size - pos);
-    rc = AC_OK;
 
-done:
-
-    json_decref(header);
-    json_decref(payload);
-
-    return rc;
+    return AC_OK;
 }
 
 
