@@ -11,6 +11,7 @@ MODULE      := $(BUILD)/ngx_http_apicred_module.so
 CLI         := $(BUILD)/apicredctl
 UNIT        := $(BUILD)/test_core
 HOLD        := $(BUILD)/hold_write_lock
+SIGN        := $(BUILD)/sign_token
 
 CORE_SRCS   := $(wildcard src/core/*.c)
 CORE_HDRS   := $(wildcard src/core/*.h)
@@ -60,6 +61,10 @@ $(HOLD): tests/hold_write_lock.c | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -o $@ tests/hold_write_lock.c -llmdb
 
+$(SIGN): tests/sign_token.c $(CORE_SRCS) $(CORE_HDRS) | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ tests/sign_token.c $(CORE_SRCS) $(LDLIBS)
+
 run: all
 	@mkdir -p var
 	@if [ ! -f var/store/data.mdb ]; then \
@@ -75,10 +80,11 @@ run: all
 	    -c $(CURDIR)/conf-examples/quickstart.conf \
 	    -g "daemon off; load_module $(CURDIR)/$(MODULE);"
 
-test: all $(UNIT) $(HOLD)
+test: all $(UNIT) $(HOLD) $(SIGN)
 	$(UNIT)
 	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
-	    APICRED_HOLD=$(CURDIR)/$(HOLD) prove -I t/lib t/
+	    APICRED_HOLD=$(CURDIR)/$(HOLD) APICRED_SIGN=$(CURDIR)/$(SIGN) \
+	    prove -I t/lib t/
 
 $(BUILD)/gen_store: bench/gen_store.c $(CORE_SRCS) $(CORE_HDRS) | deps
 	@mkdir -p $(BUILD)

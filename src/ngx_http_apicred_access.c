@@ -113,7 +113,7 @@ ngx_http_apicred_authenticate(ngx_http_request_t *r,
     if (e != NULL) {
         auth->claims = &e->claims;
         auth->decision = &e->decision;
-        return NGX_OK;
+        goto verified;
     }
 
     if (!ngx_http_apicred_b64token(&token)) {
@@ -136,27 +136,37 @@ ngx_http_apicred_authenticate(ngx_http_request_t *r,
         reason = "cannot begin a read transaction";
     }
 
-    if (rc == AC_OK) {
-        e = ac_cache_put(&w->cache, (char *) token.data, token.len,
-                         alcf->issuer_hash, &auth->verified);
-        auth->claims = &auth->verified;
-        auth->decision = e ? &e->decision : &auth->local;
-        auth->local.txnid = 0;
-        return NGX_OK;
-    }
-
     if (rc == AC_EDENIED) {
         *error = "invalid_token";
         return ngx_http_apicred_deny(r, NGX_HTTP_UNAUTHORIZED, *error,
                                      reason);
     }
 
-    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                  "apicred: store failed: %s (%s)", reason,
-                  ac_store_strerror(*store));
-    *error = "temporarily_unavailable";
+    if (rc != AC_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "apicred: store failed: %s (%s)", reason,
+                      ac_store_strerror(*store));
+        *error = "temporarily_unavailable";
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
 
-    return NGX_HTTP_SERVICE_UNAVAILABLE;
+    e = ac_cache_put(&w->cache, (char *) token.data, token.len,
+                     alcf->issuer_hash, &auth->verified);
+    auth->claims = &auth->verified;
+    auth->decision = e ? &e->decision : &auth->local;
+    auth->local.txnid = 0;
+
+verified:
+
+    if (!ngx_http_apicred_audience_ok(alcf, auth->claims->aud,
+                                      auth->claims->aud_len))
+    {
+        *error = "invalid_token";
+        return ngx_http_apicred_deny(r, NGX_HTTP_UNAUTHORIZED, *error,
+                                     "wrong audience");
+    }
+
+    return NGX_OK;
 }
 
 
@@ -238,13 +248,10 @@ static ngx_int_t
 ngx_http_apicred_deny(ngx_http_request_t *r, ngx_int_t status,
     const char *error, const char *reason)
 {
-    ngx_uint_t        level;
     ngx_table_elt_t  *h;
 
-    /* no credentials at all is routine; rejected ones are worth an error */
-    level = error ? NGX_LOG_ERR : NGX_LOG_INFO;
-
-    ngx_log_error(level, r->connection->log, 0,
+    /* what a client sent: info, as nginx logs other client errors */
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "apicred: %s%s%s", error ? error : "", error ? ": " : "",
                   reason);
 

@@ -98,6 +98,13 @@ static ngx_command_t  ngx_http_apicred_commands[] = {
       0,
       NULL },
 
+    { ngx_string("apicred_audience"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_apicred_loc_conf_t, audiences),
+      NULL },
+
     { ngx_string("apicred_scope"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_apicred_scope,
@@ -246,6 +253,29 @@ ngx_http_apicred_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     v->data = s->data;
 
     return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_apicred_audience_ok(ngx_http_apicred_loc_conf_t *alcf,
+    const char *aud, size_t len)
+{
+    ngx_str_t   *a;
+    ngx_uint_t   i;
+
+    if (alcf->audiences == NULL) {
+        return 1;
+    }
+
+    a = alcf->audiences->elts;
+
+    for (i = 0; i < alcf->audiences->nelts; i++) {
+        if (a[i].len == len && ngx_memcmp(a[i].data, aud, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -541,6 +571,7 @@ ngx_http_apicred_create_loc_conf(ngx_conf_t *cf)
     alcf->enable = NGX_CONF_UNSET;
     alcf->permissions = NGX_CONF_UNSET_PTR;
     alcf->scope = NGX_CONF_UNSET_PTR;
+    alcf->audiences = NGX_CONF_UNSET_PTR;
     alcf->token_ttl = NGX_CONF_UNSET;
     alcf->leeway = NGX_CONF_UNSET;
 
@@ -564,6 +595,7 @@ ngx_http_apicred_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_ptr_value(conf->permissions, prev->permissions, NULL);
     ngx_conf_merge_ptr_value(conf->scope, prev->scope, NULL);
+    ngx_conf_merge_ptr_value(conf->audiences, prev->audiences, NULL);
     ngx_conf_merge_str_value(conf->issuer, prev->issuer,
                              ngx_http_apicred_default_issuer.data);
     ngx_conf_merge_sec_value(conf->token_ttl, prev->token_ttl, 8 * 3600);

@@ -28,6 +28,7 @@ typedef struct {
     ac_check_t                 check;         /* all but the target */
     ngx_array_t               *permissions;   /* of ac_str_t */
     ngx_http_complex_value_t  *scope;         /* NULL: off */
+    ngx_array_t               *audiences;     /* of ngx_str_t; NULL: any */
     ngx_str_t                  issuer;
     uint64_t                   issuer_hash;
     time_t                     token_ttl;
@@ -101,6 +102,10 @@ ngx_int_t ngx_http_apicred_body_get(ngx_http_request_t *r, size_t max,
 /* Discards the body and sends {"error", "error_description"}. */
 ngx_int_t ngx_http_apicred_reject(ngx_http_request_t *r, ngx_uint_t status,
     const char *error, const char *desc);
+
+/* 1 when aud is one of the location's audiences, or when it has none. */
+ngx_int_t ngx_http_apicred_audience_ok(ngx_http_apicred_loc_conf_t *alcf,
+    const char *aud, size_t len);
 
 /* Sends a JSON body taken from malloc (freed here). */
 ngx_int_t ngx_http_apicred_send_json(ngx_http_request_t *r, ngx_uint_t status,

@@ -44,11 +44,12 @@ ngx_http_apicred_token_handler(ngx_http_request_t *r)
 static void
 ngx_http_apicred_token_body(ngx_http_request_t *r)
 {
-    ngx_int_t            rc;
-    ngx_str_t            body;
-    ngx_table_elt_t     *auth;
-    const char          *desc;
-    ac_token_request_t   req;
+    ngx_int_t                     rc;
+    ngx_str_t                     body;
+    ngx_table_elt_t              *auth;
+    const char                   *desc;
+    ac_token_request_t            req;
+    ngx_http_apicred_loc_conf_t  *alcf;
 
     rc = ngx_http_apicred_body_get(r, AC_TOKEN_BODY_MAX, &body);
     if (rc != NGX_DECLINED) {
@@ -89,11 +90,31 @@ ngx_http_apicred_token_body(ngx_http_request_t *r)
         goto done;
     }
 
+    if (req.has_audience && ngx_strlen(req.audience) > AC_AUD_MAX) {
+        rc = ngx_http_apicred_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "invalid_request",
+                                         "audience is longer than 255 bytes");
+        goto done;
+    }
+
     if (ngx_strcmp(req.grant_type, "client_credentials") != 0) {
         rc = ngx_http_apicred_send_error(r, NGX_HTTP_BAD_REQUEST,
                                          "unsupported_grant_type",
                                          "only client_credentials is "
                                          "supported");
+        goto done;
+    }
+
+    alcf = ngx_http_get_module_loc_conf(r, ngx_http_apicred_module);
+
+    if (req.has_audience && req.audience[0]
+        && !ngx_http_apicred_audience_ok(alcf, req.audience,
+                                         ngx_strlen(req.audience)))
+    {
+        /* RFC 8707 2 */
+        rc = ngx_http_apicred_send_error(r, NGX_HTTP_BAD_REQUEST,
+                                         "invalid_target",
+                                         "the audience is not served here");
         goto done;
     }
 

@@ -238,7 +238,8 @@ test_token(void)
           "sign refuses a short buffer");
     CHECK(verify(tok, &keys, "iss-a", 1000, 0, &c) == AC_OK, "verify");
     CHECK(strcmp(c.client_id, "client1") == 0 && c.gen == 4 && c.iat == 1000
-          && c.exp == 1060 && strcmp(c.jti, issued.jti) == 0,
+          && c.exp == 1060 && strcmp(c.jti, issued.jti) == 0
+          && strcmp(c.aud, "iss-a") == 0,
           "claims read back");
     CHECK(verify(tok, &keys, "iss-b", 1000, 0, &c) == AC_EDENIED,
           "wrong issuer");
@@ -265,7 +266,7 @@ test_token(void)
 
     snprintf(pl, sizeof(pl), "{\"iss\":\"iss-a\",\"sub\":\"c\","
              "\"client_id\":\"c\",\"iat\":1000,\"exp\":2000,\"jti\":\"j\","
-             "\"gen\":0}");
+             "\"gen\":0,\"aud\":\"x\"}");
     forge("{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"kid1\"}", pl,
           key.sk, bad);
     CHECK(verify(bad, &keys, "iss-a", 1000, 0, &c) == AC_OK,

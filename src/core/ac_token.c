@@ -46,6 +46,8 @@ ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
     randombytes_buf(jti, sizeof(jti));
     ac_b64url_encode(jti, sizeof(jti), claims->jti, sizeof(claims->jti));
     claims->jti_len = strlen(claims->jti);
+    claims->aud_len = snprintf(claims->aud, sizeof(claims->aud), "%s",
+                               spec->aud ? spec->aud : spec->iss);
     claims->iat = spec->now;
     claims->exp = spec->now + spec->ttl;
     claims->gen = spec->gen;
@@ -69,7 +71,7 @@ ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
                    : 0;
     json_decref(payload);
 
-    if (blen == 0 || blen > sizeof(body)
+    if (blen == 0 || blen > sizeof(body) || claims->aud_len > AC_AUD_MAX
         || ac_token_segment(header, n, out, size, &pos) != AC_OK
         || pos + 1 >= size)
     {
@@ -173,8 +175,17 @@ ac_token_check_claims(json_t *c, const char *iss, size_t iss_len, int64_t now,
     int64_t leeway, ac_claims_t *claims, const char **reason)
 {
     size_t       len, sub_len;
+    json_t      *v;
     int64_t      nbf, gen;
-    const char  *s, *sub;
+    const char  *s, *sub, *name;
+
+    /* we issue flat claims: a nested value is not one of our tokens */
+    json_object_foreach(c, name, v) {
+        if (json_is_object(v) || json_is_array(v)) {
+            *reason = "nested claims";
+            return AC_EDENIED;
+        }
+    }
 
     s = ac_claim_str(c, "iss", AC_ISS_MAX, &len);
     if (s == NULL || len != iss_len || memcmp(s, iss, len) != 0) {
@@ -203,6 +214,15 @@ ac_token_check_claims(json_t *c, const char *iss, size_t iss_len, int64_t now,
 
     memcpy(claims->jti, s, claims->jti_len);
     claims->jti[claims->jti_len] = '\0';
+
+    s = ac_claim_str(c, "aud", AC_AUD_MAX, &claims->aud_len);
+    if (s == NULL) {
+        *reason = "bad aud claim";
+        return AC_EDENIED;
+    }
+
+    memcpy(claims->aud, s, claims->aud_len);
+    claims->aud[claims->aud_len] = '\0';
 
     if (!ac_claim_int(c, "iat", &claims->iat)
         || !ac_claim_int(c, "exp", &claims->exp)

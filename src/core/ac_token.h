@@ -15,13 +15,16 @@
 
 #define AC_TOKEN_MAX         4096
 #define AC_CLAIM_MAX         64      /* client_id, jti */
-#define AC_ISS_MAX           512
+#define AC_ISS_MAX           255
+#define AC_AUD_MAX           255
 
 typedef struct {
     char      client_id[AC_CLAIM_MAX + 1];
     size_t    client_id_len;
     char      jti[AC_CLAIM_MAX + 1];
     size_t    jti_len;
+    char      aud[AC_AUD_MAX + 1];
+    size_t    aud_len;
     uint64_t  gen;
     int64_t   iat;
     int64_t   exp;
