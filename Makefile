@@ -1,4 +1,5 @@
 # ngx_http_apicred_module: module, CLI, tests.
+SHELL := /bin/bash
 #
 #   make run     build, initialise ./var/store, start nginx on 127.0.0.1:8080
 #   make test    build and run every test (C units, then t/ with prove)
@@ -26,7 +27,7 @@ LDLIBS      := -llmdb -lsodium -ljansson
 NGX_CC_OPT  := -g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 NGX_LD_OPT  := -Wl,-z,relro -Wl,-z,now -fPIC
 
-.PHONY: all deps module cli run test bench clean
+.PHONY: all deps module cli run test bench fuzz clean
 
 all: deps module cli
 
@@ -94,6 +95,28 @@ bench: all $(BUILD)/gen_store
 	@tools/install-deps.sh wrk apache2-utils libnginx-mod-http-js
 	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
 	    perl bench/bench.pl
+
+FUZZ_TIME    ?= 60
+FUZZ_TARGETS := bearer token token_request record admin
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+
+$(BUILD)/fuzz_%: fuzz/fuzz_%.c $(CORE_SRCS) $(CORE_HDRS)
+	@tools/install-deps.sh clang libclang-rt-14-dev
+	@mkdir -p $(BUILD)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -Isrc/core -o $@ $< $(CORE_SRCS) \
+	    $(LDLIBS)
+
+# each target for FUZZ_TIME seconds, from the seeds in fuzz/corpus/
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(BUILD)/corpus/$$t; \
+	    echo "fuzz_$$t: $(FUZZ_TIME) s"; \
+	    $(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	        -artifact_prefix=$(BUILD)/fuzz_$$t- $(BUILD)/corpus/$$t \
+	        fuzz/corpus/$$t 2>&1 | grep -E "^(stat::number_of_executed_units|==|SUMMARY|Done)" ; \
+	    test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -11,7 +11,6 @@
 
 static ngx_int_t ngx_http_apicred_bearer(ngx_http_request_t *r,
     ngx_str_t *token);
-static ngx_int_t ngx_http_apicred_b64token(ngx_str_t *token);
 static ngx_int_t ngx_http_apicred_deny(ngx_http_request_t *r,
     ngx_int_t status, const char *error, const char *reason);
 static ngx_int_t ngx_http_apicred_found(ngx_http_request_t *r,
@@ -116,7 +115,7 @@ ngx_http_apicred_authenticate(ngx_http_request_t *r,
         goto verified;
     }
 
-    if (!ngx_http_apicred_b64token(&token)) {
+    if (!ac_b64token_valid((char *) token.data, token.len)) {
         *error = "invalid_request";
         return ngx_http_apicred_deny(r, NGX_HTTP_BAD_REQUEST, *error,
                                      "malformed Bearer token");
@@ -171,76 +170,39 @@ verified:
 
 
 /*
- * NGX_OK with the credentials of "Bearer <token>" (the scheme name in any
- * case); 401 when there is no Bearer credential at all; 400 when empty.
+ * NGX_OK with the token of "Bearer <token>"; 401 when there are no Bearer
+ * credentials at all; 400 when the token is empty.
  */
 static ngx_int_t
 ngx_http_apicred_bearer(ngx_http_request_t *r, ngx_str_t *token)
 {
-    u_char  *p, *end;
+    int               rc;
+    ac_str_t          tok;
+    ngx_table_elt_t  *h = r->headers_in.authorization;
 
     ngx_str_null(token);
 
-    if (r->headers_in.authorization == NULL) {
+    if (h == NULL) {
         return ngx_http_apicred_deny(r, NGX_HTTP_UNAUTHORIZED, NULL,
                                      "no Authorization header");
     }
 
-    p = r->headers_in.authorization->value.data;
-    end = p + r->headers_in.authorization->value.len;
+    rc = ac_bearer_parse((char *) h->value.data, h->value.len, &tok);
 
-    if (end - p < 6 || ngx_strncasecmp(p, (u_char *) "Bearer", 6) != 0
-        || (end - p > 6 && p[6] != ' '))
-    {
+    if (rc == AC_ENOTFOUND) {
         return ngx_http_apicred_deny(r, NGX_HTTP_UNAUTHORIZED, NULL,
                                      "no Bearer credentials");
     }
 
-    for (p += 6; p < end && *p == ' '; p++) { /* void */ }
-
-    if (p == end) {
+    if (rc != AC_OK) {
         return ngx_http_apicred_deny(r, NGX_HTTP_BAD_REQUEST,
                                      "invalid_request", "empty Bearer token");
     }
 
-    token->data = p;
-    token->len = end - p;
+    token->data = (u_char *) tok.data;
+    token->len = tok.len;
 
     return NGX_OK;
-}
-
-
-/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" )
- * *"=" */
-static ngx_int_t
-ngx_http_apicred_b64token(ngx_str_t *token)
-{
-    u_char  *p, *end;
-
-    static const uint32_t  b64token[] = {
-        0x00000000,                     /* 0x00-0x1f */
-        0x03ffe800,                     /* "+" "-" "." "/" 0-9 */
-        0x87fffffe,                     /* A-Z "_" */
-        0x47fffffe,                     /* a-z "~" */
-        0, 0, 0, 0
-    };
-
-    p = token->data;
-    end = p + token->len;
-
-    while (p < end && (b64token[*p >> 5] & (1U << (*p & 0x1f)))) {
-        p++;
-    }
-
-    if (p == token->data) {
-        return 0;
-    }
-
-    while (p < end && *p == '=') {
-        p++;
-    }
-
-    return p == end;
 }
 
 

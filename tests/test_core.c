@@ -308,6 +308,31 @@ test_token(void)
 
 
 static void
+test_bearer(void)
+{
+    ac_str_t  t;
+
+    CHECK(ac_bearer_parse("Bearer abc", 10, &t) == AC_OK && t.len == 3
+          && memcmp(t.data, "abc", 3) == 0, "Bearer token");
+    CHECK(ac_bearer_parse("bEaReR   abc", 12, &t) == AC_OK && t.len == 3,
+          "scheme in any case, several spaces");
+    CHECK(ac_bearer_parse("Basic abc", 9, &t) == AC_ENOTFOUND,
+          "another scheme");
+    CHECK(ac_bearer_parse("Bearerabc", 9, &t) == AC_ENOTFOUND,
+          "no space after the scheme");
+    CHECK(ac_bearer_parse("Bearer", 6, &t) == AC_EMALFORMED
+          && ac_bearer_parse("Bearer  ", 8, &t) == AC_EMALFORMED,
+          "empty token");
+    CHECK(ac_b64token_valid("a-._~+/9Z", 9), "b64token characters");
+    CHECK(ac_b64token_valid("abc==", 5), "trailing padding");
+    CHECK(!ac_b64token_valid("a=b", 3), "padding inside");
+    CHECK(!ac_b64token_valid("a b", 3) && !ac_b64token_valid("a,b", 3)
+          && !ac_b64token_valid("a\0b", 3) && !ac_b64token_valid("=", 1)
+          && !ac_b64token_valid("a\x80", 2), "other characters");
+}
+
+
+static void
 test_cache(void)
 {
     ac_cache_t         cache;
@@ -647,6 +672,7 @@ main(void)
     test_secret();
     test_records();
     test_token();
+    test_bearer();
     test_cache();
     test_oauth();
     test_store();

@@ -153,7 +153,8 @@ ac_store_open(ac_store_t *s, const char *dir, int flags, size_t map_size)
     mdb_env_set_mapsize(s->env, map_size ? map_size : AC_MAP_SIZE_DEFAULT);
 
     rc = mdb_env_open(s->env, dir,
-                      MDB_NOTLS | ((flags & AC_STORE_RDONLY) ? MDB_RDONLY : 0),
+                      MDB_NOTLS | ((flags & AC_STORE_RDONLY) ? MDB_RDONLY : 0)
+                      | ((flags & AC_STORE_NOSYNC) ? MDB_NOSYNC : 0),
                       0600);
     if (rc == 0) {
         /* killed processes leave stale reader slots behind */

@@ -18,6 +18,7 @@
 
 #define AC_STORE_RDONLY      0x01
 #define AC_STORE_CREATE      0x02
+#define AC_STORE_NOSYNC      0x04    /* no fsync: fuzzing and benchmarks */
 
 typedef struct {
     MDB_env    *env;

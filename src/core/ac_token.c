@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -13,6 +14,55 @@
 
 #define AC_HEADER_MAX        256
 #define AC_PAYLOAD_MAX       2048
+
+
+int
+ac_bearer_parse(const char *value, size_t len, ac_str_t *token)
+{
+    const char  *p = value, *end = value + len;
+
+    if (len < 6 || strncasecmp(p, "Bearer", 6) != 0
+        || (len > 6 && p[6] != ' '))
+    {
+        return AC_ENOTFOUND;
+    }
+
+    for (p += 6; p < end && *p == ' '; p++) { /* void */ }
+
+    token->data = p;
+    token->len = end - p;
+
+    return p == end ? AC_EMALFORMED : AC_OK;
+}
+
+
+int
+ac_b64token_valid(const char *token, size_t len)
+{
+    const uint8_t  *p = (const uint8_t *) token, *end = p + len;
+
+    static const uint32_t  b64token[8] = {
+        0x00000000,                     /* 0x00-0x1f */
+        0x03ffe800,                     /* "+" "-" "." "/" 0-9 */
+        0x87fffffe,                     /* A-Z "_" */
+        0x47fffffe,                     /* a-z "~" */
+        0, 0, 0, 0
+    };
+
+    while (p < end && (b64token[*p >> 5] & (1U << (*p & 0x1f)))) {
+        p++;
+    }
+
+    if (p == (const uint8_t *) token) {
+        return 0;
+    }
+
+    while (p < end && *p == '=') {
+        p++;
+    }
+
+    return p == end;
+}
 
 
 /* Base64url of bytes, appended to out at *pos. */

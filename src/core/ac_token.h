@@ -30,6 +30,18 @@ typedef struct {
     int64_t   exp;
 } ac_claims_t;
 
+/*
+ * The credentials of an Authorization value "Bearer <token>" (scheme name
+ * in any case, RFC 7235): AC_OK with the token bytes (not yet checked,
+ * see ac_b64token_valid()), AC_ENOTFOUND when it is another scheme (no
+ * Bearer credentials at all), AC_EMALFORMED when the token is empty.
+ */
+int ac_bearer_parse(const char *value, size_t len, ac_str_t *token);
+
+/* 1 when token is an RFC 6750 b64token:
+ * 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" */
+int ac_b64token_valid(const char *token, size_t len);
+
 /* What to put into a new token. */
 typedef struct {
     const char  *iss;
