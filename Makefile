@@ -27,7 +27,7 @@ LDLIBS      := -llmdb -lsodium -ljansson
 NGX_CC_OPT  := -g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 NGX_LD_OPT  := -Wl,-z,relro -Wl,-z,now -fPIC
 
-.PHONY: all deps module cli run test bench fuzz clean
+.PHONY: all deps module cli run test test-asan bench fuzz clean
 
 all: deps module cli
 
@@ -86,6 +86,41 @@ test: all $(UNIT) $(HOLD) $(SIGN)
 	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
 	    APICRED_HOLD=$(CURDIR)/$(HOLD) APICRED_SIGN=$(CURDIR)/$(SIGN) \
 	    prove -I t/lib t/
+
+# the whole t/ suite with the module and the CLI built with ASan and UBSan;
+# Debian's nginx loads the module with the sanitizer runtimes preloaded
+ASAN_BUILD  := $(BUILD)/asan
+ASAN_FLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined
+ASAN_LIBS   := $(shell $(CC) -print-file-name=libasan.so) \
+               $(shell $(CC) -print-file-name=libubsan.so)
+
+$(ASAN_BUILD)/nginx/objs/Makefile: config | deps
+	rm -rf $(ASAN_BUILD)/nginx
+	mkdir -p $(ASAN_BUILD)
+	cp -a $(NGINX_SRC) $(ASAN_BUILD)/nginx
+	cd $(ASAN_BUILD)/nginx && bash -c '. ./conf_flags && ./configure \
+	    "$${NGX_CONF_FLAGS[@]}" --with-cc-opt="$(ASAN_FLAGS) -fPIC" \
+	    --with-ld-opt="-fsanitize=address,undefined -fPIC" \
+	    --add-dynamic-module=$(CURDIR)' > ../configure.log 2>&1 \
+	    || (tail -30 ../configure.log; exit 1)
+
+$(ASAN_BUILD)/ngx_http_apicred_module.so: $(ASAN_BUILD)/nginx/objs/Makefile \
+        $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS)
+	$(MAKE) -s -C $(ASAN_BUILD)/nginx -f objs/Makefile modules
+	cp $(ASAN_BUILD)/nginx/objs/ngx_http_apicred_module.so $@
+
+$(ASAN_BUILD)/apicredctl: tools/apicredctl.c $(CORE_SRCS) $(CORE_HDRS) | deps
+	@mkdir -p $(ASAN_BUILD)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ tools/apicredctl.c $(CORE_SRCS) \
+	    $(LDLIBS)
+
+test-asan: all $(ASAN_BUILD)/ngx_http_apicred_module.so \
+        $(ASAN_BUILD)/apicredctl $(HOLD) $(SIGN)
+	APICRED_MODULE=$(CURDIR)/$(ASAN_BUILD)/ngx_http_apicred_module.so \
+	    APICRED_CLI=$(CURDIR)/$(ASAN_BUILD)/apicredctl \
+	    APICRED_HOLD=$(CURDIR)/$(HOLD) APICRED_SIGN=$(CURDIR)/$(SIGN) \
+	    APICRED_PRELOAD="$(ASAN_LIBS)" prove -I t/lib t/
 
 $(BUILD)/gen_store: bench/gen_store.c $(CORE_SRCS) $(CORE_HDRS) | deps
 	@mkdir -p $(BUILD)

@@ -185,7 +185,8 @@ ac_decide(ac_store_t *s, const ac_claims_t *claims, const ac_check_t *chk,
 
     if (d->txnid == txnid && d->where == chk->where
         && d->target_len == chk->target.len
-        && memcmp(d->target, chk->target.data, chk->target.len) == 0)
+        && (chk->target.len == 0
+            || memcmp(d->target, chk->target.data, chk->target.len) == 0))
     {
         return AC_OK;
     }
@@ -211,7 +212,9 @@ ac_decide(ac_store_t *s, const ac_claims_t *claims, const ac_check_t *chk,
         d->permission_len = res.permission.len;
 
         if (chk->target.len <= AC_TARGET_MAX) {
-            memcpy(d->target, chk->target.data, chk->target.len);
+            if (chk->target.len > 0) {
+                memcpy(d->target, chk->target.data, chk->target.len);
+            }
             d->target_len = chk->target.len;
             d->where = chk->where;
             d->txnid = txnid;

@@ -491,7 +491,9 @@ ac_grants_copy(const ac_grant_t *grants, size_t n)
             ac_grants_free(copy, i);
             return NULL;
         }
-        memcpy(copy[i].ids, grants[i].ids, 8 * grants[i].nids);
+        if (grants[i].nids > 0) {
+            memcpy(copy[i].ids, grants[i].ids, 8 * grants[i].nids);
+        }
     }
 
     return copy;

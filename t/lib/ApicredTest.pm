@@ -22,11 +22,39 @@ our $NGINX  = $ENV{APICRED_NGINX}  // '/usr/sbin/nginx';
 
 my $json = JSON::PP->new->canonical;
 
+# make test-asan: sanitizer runtimes to preload into nginx, and where the
+# reports of every nginx and CLI run go; any report fails the test file
+our $PRELOAD = $ENV{APICRED_PRELOAD};
+our $SANITIZER_LOGS = tempdir('apicred-san-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+if ($PRELOAD || $CLI =~ /asan/) {
+    $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$SANITIZER_LOGS/asan";
+    $ENV{UBSAN_OPTIONS} = "print_stacktrace=1:log_path=$SANITIZER_LOGS/ubsan";
+}
+
+our @DIRS;
+
+END {
+    my @reports = glob("$SANITIZER_LOGS/*");
+    # nginx's stderr is its error log: reports may land there too
+    push @reports, grep { ApicredTest::slurp($_) =~
+                              /AddressSanitizer|runtime error:/ }
+                   map { "$_/error.log" } @DIRS;
+    if (@reports) {
+        local $/;
+        for my $f (@reports) {
+            open my $fh, '<', $f or next;
+            print STDERR "# sanitizer report $f:\n", <$fh>;
+        }
+        $? = 1;
+    }
+}
+
 sub new {
     my ($class, %opts) = @_;
     my $self = bless {}, $class;
     $self->{dir} = tempdir('apicred-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
     chmod 0755, $self->{dir};
+    push @DIRS, $self->{dir};
     $self->{store} = "$self->{dir}/store";
     $self->{log_level} = $opts{log_level} // 'info';
     $self->{main} = $opts{main};
@@ -151,6 +179,7 @@ END
 sub test_conf {
     my ($self, $http) = @_;
     my $conf = $self->write_conf($http);
+    local $ENV{LD_PRELOAD} = $PRELOAD if $PRELOAD;
     my $out = `$NGINX -t -p $self->{dir} -e $self->{dir}/error.log -c $conf 2>&1`;
     return ($? >> 8, $out);
 }
@@ -162,6 +191,7 @@ sub start {
     if ($pid == 0) {
         open STDOUT, '>>', "$self->{dir}/nginx.out";
         open STDERR, '>>', "$self->{dir}/nginx.out";
+        $ENV{LD_PRELOAD} = $PRELOAD if $PRELOAD;
         exec $NGINX, '-p', $self->{dir}, '-e', "$self->{dir}/error.log",
              '-c', $conf or die "exec: $!";
     }
