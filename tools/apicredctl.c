@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "ac_fsck.h"
 #include "ac_json.h"
 #include "ac_ops.h"
 #include "ac_query.h"
@@ -61,6 +62,7 @@ static const char  *usage_text =
     "  api list\n"
     "  key list\n"
     "  backup FILE\n"
+    "  check\n"
     "\n"
     "SCOPE: org (the default), account=ID[,ID...] or "
     "workspace=ID[,ID...]\n"
@@ -1132,6 +1134,66 @@ cmd_backup(cli_t *cli, int argc, char **argv)
 }
 
 
+static void
+report_problem(void *data, const char *problem)
+{
+    json_t  *list = data;
+
+    json_array_append_new(list, json_string(problem));
+}
+
+
+static int
+cmd_check(cli_t *cli, int argc, char **argv)
+{
+    int        rc;
+    size_t     i;
+    json_t    *problems, *p;
+    ac_fsck_t  r;
+
+    if (argc != 1) {
+        return usage("check takes no arguments");
+    }
+
+    rc = store_open(cli, AC_STORE_RDONLY);
+    if (rc != 0) {
+        return rc;
+    }
+
+    problems = json_array();
+
+    if (ac_store_fsck(&cli->store, report_problem, problems, &r) != AC_OK) {
+        json_decref(problems);
+        return fail(AC_ESTORE, "cannot read the store");
+    }
+
+    if (cli->json) {
+        print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:O}",
+                             "ok", r.problems == 0,
+                             "credentials", (json_int_t) r.creds,
+                             "apis", (json_int_t) r.apis,
+                             "nodes", (json_int_t) r.nodes,
+                             "keys", (json_int_t) r.keys,
+                             "audit", (json_int_t) r.audit,
+                             "problems", problems));
+
+    } else {
+        json_array_foreach(problems, i, p) {
+            printf("problem: %s\n", json_string_value(p));
+        }
+
+        printf("%s: %zu credentials, %zu APIs, %zu orgs/accounts/workspaces, "
+               "%zu keys, %zu audit records, %zu problems\n",
+               r.problems ? "damaged" : "ok", r.creds, r.apis, r.nodes,
+               r.keys, r.audit, r.problems);
+    }
+
+    json_decref(problems);
+
+    return r.problems ? EXIT_STORE : 0;
+}
+
+
 static const struct {
     const char  *name;
     cli_cmd_pt   handler;
@@ -1151,6 +1213,7 @@ static const struct {
     { "api", cmd_api },
     { "key", cmd_key },
     { "backup", cmd_backup },
+    { "check", cmd_check },
 };
 
 

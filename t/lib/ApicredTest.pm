@@ -219,6 +219,16 @@ sub worker_pid {
     die "no worker";
 }
 
+# SIGKILL to the workers and the master: a crash, not a shutdown.
+sub kill9 {
+    my ($self) = @_;
+    my @workers = grep { /^\d+$/ } map { (split)[0] }
+        `ps -o pid= --ppid $self->{pid}`;
+    kill 'KILL', @workers, $self->{pid};
+    waitpid($self->{pid}, 0);
+    delete $self->{pid};
+}
+
 sub stop {
     my ($self) = @_;
     return unless $self->{pid};
