@@ -3,7 +3,7 @@
 # one is missing, so "make" stays quick on a machine that has them.
 set -e
 
-PKGS="nginx nginx-dev libjansson-dev libsodium-dev liblmdb-dev gcc make perl openssl"
+PKGS="nginx nginx-dev libjansson-dev libsodium-dev liblmdb-dev gcc make perl openssl wrk"
 PKGS="$PKGS $*"
 
 missing=
