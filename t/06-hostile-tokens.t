@@ -185,6 +185,28 @@ is($t->get('http://127.0.0.1:' . $t->port_n(3) . '/', $aud_tok)->{status},
 is($t->get('http://127.0.0.1:' . $t->port_n(3) . '/', $good)->{status}, 401,
    'a token for another audience is not');
 
+# --- signing-key rotation
+my $before = $t->token($cred);
+is($t->get('/any/x', $before)->{status}, 200, 'a token of the first key');
+my $new = $t->cli_json('key', 'rotate');
+isnt($new->{kid}, $kid, 'key rotate: a new kid');
+my $keys = $t->cli_json('key', 'list');
+is_deeply([ sort map { "$_->{kid}:$_->{status}" } @$keys ],
+          [ sort("$kid:retired", "$new->{kid}:active") ],
+          'key list: the old key retired, the new one active');
+my $after = $t->token($cred);
+is((ApicredTest::jwt_parts($after))[0]{kid}, $new->{kid},
+   'new tokens are signed with the new key');
+is($t->get('/any/x', $before)->{status}, 200,
+   'tokens of the retired key still work');
+my ($krc) = $t->cli('key', 'delete', $new->{kid});
+is($krc, 1, 'the active key cannot be deleted');
+($krc) = $t->cli('key', 'delete', $kid);
+is($krc, 0, 'key delete');
+is($t->get('/any/x', $before)->{status}, 401,
+   'a deleted key\'s token is refused at once, cached or not');
+is($t->get('/any/x', $after)->{status}, 200, 'the new key\'s token works');
+
 unlike($t->error_log, qr/\[(alert|crit|emerg)\]|signal \d+/,
        'no worker crashed, nothing alarming logged');
 

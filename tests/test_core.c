@@ -428,6 +428,22 @@ grants1(const char *api, const char *perm, int level, uint64_t id)
 }
 
 
+static char  store_kid[AC_KID_LEN + 1];
+
+
+/* Claims of a token of c, signed with the store's key. */
+static void
+claims_of(const ac_cred_t *c, ac_claims_t *claims)
+{
+    memset(claims, 0, sizeof(ac_claims_t));
+    strcpy(claims->client_id, c->client_id);
+    claims->client_id_len = strlen(c->client_id);
+    claims->gen = c->gen;
+    strcpy(claims->kid, store_kid);
+    claims->kid_len = strlen(store_kid);
+}
+
+
 static int
 check(ac_store_t *s, const ac_cred_t *c, const char *api, const char *perm,
     const char *target)
@@ -439,10 +455,7 @@ check(ac_store_t *s, const ac_cred_t *c, const char *api, const char *perm,
     const char        *reason;
     ac_check_result_t  res;
 
-    memset(&claims, 0, sizeof(claims));
-    strcpy(claims.client_id, c->client_id);
-    claims.client_id_len = strlen(c->client_id);
-    claims.gen = c->gen;
+    claims_of(c, &claims);
 
     chk.api.data = api;
     chk.api.len = strlen(api);
@@ -481,6 +494,15 @@ test_store(void)
     ops.actor = "unit";
     CHECK(ac_ops_init(&ops, &err) == AC_OK, "init seeds the store");
     CHECK(ac_ops_init(&ops, &err) == AC_ECONFLICT, "init only once");
+    {
+        MDB_txn   *txn;
+        ac_key_t   key;
+
+        CHECK(ac_txn_begin(&s, 0, &txn) == AC_OK
+              && ac_key_active(&s, txn, &key) == AC_OK, "a signing key");
+        mdb_txn_abort(txn);
+        strcpy(store_kid, key.kid);
+    }
 
     memset(&n, 0, sizeof(n));
     n.parent = 1;
@@ -589,9 +611,7 @@ test_store(void)
         ac_decision_t  d;
         const char    *reason;
 
-        memset(&cl, 0, sizeof(cl));
-        strcpy(cl.client_id, c.client_id);
-        cl.client_id_len = strlen(c.client_id);
+        claims_of(&c, &cl);
         memset(&chk, 0, sizeof(chk));
         memset(&d, 0, sizeof(d));
         chk.where = &chk;
@@ -655,6 +675,26 @@ test_store(void)
           "deleted is gone");
     CHECK(check(&s, &admin, "credentials", NULL, NULL) == AC_EDENIED,
           "deleted credential denied");
+
+    /* signing-key rotation: a deleted key takes its tokens with it */
+    {
+        char      old_kid[AC_KID_LEN + 1];
+        ac_key_t  key;
+
+        strcpy(old_kid, store_kid);
+        c.gen = 2;
+        CHECK(check(&s, &c, "credentials", NULL, NULL) == AC_OK,
+              "a token of the first key");
+        CHECK(ac_key_rotate(&ops, &key, &err) == AC_OK
+              && strcmp(key.kid, old_kid) != 0, "rotate");
+        CHECK(check(&s, &c, "credentials", NULL, NULL) == AC_OK,
+              "the retired key still verifies");
+        CHECK(ac_key_delete(&ops, key.kid, &err) == AC_ECONFLICT,
+              "the active key cannot be deleted");
+        CHECK(ac_key_delete(&ops, old_kid, &err) == AC_OK, "delete");
+        CHECK(check(&s, &c, "credentials", NULL, NULL) == AC_EDENIED,
+              "its tokens are refused at once");
+    }
 
     ac_store_close(&s);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -60,7 +60,7 @@ static const char  *usage_text =
     "  api add --slug SLUG --name NAME --level org|account|workspace\n"
     "          --permissions P1,P2,...   (most powerful first)\n"
     "  api list\n"
-    "  key list\n"
+    "  key list | key rotate | key delete KID\n"
     "  backup FILE\n"
     "  check\n"
     "\n"
@@ -1058,6 +1058,66 @@ cmd_api(cli_t *cli, int argc, char **argv)
 
 
 static int
+key_rotate(cli_t *cli)
+{
+    int       rc;
+    json_t   *j;
+    ac_err_t  err;
+    ac_key_t  key;
+
+    rc = store_open(cli, 0);
+    if (rc != 0) {
+        return rc;
+    }
+
+    rc = ac_key_rotate(&cli->ops, &key, &err);
+    if (rc != AC_OK) {
+        return fail(rc, err.msg);
+    }
+
+    j = ac_key_json(&key);
+    sodium_memzero(&key, sizeof(key));
+
+    if (cli->json) {
+        print_json(j);
+    } else {
+        printf("new active key %s; the others are retired\n",
+               json_string_value(json_object_get(j, "kid")));
+    }
+
+    json_decref(j);
+
+    return 0;
+}
+
+
+static int
+key_delete(cli_t *cli, const char *kid)
+{
+    int       rc;
+    ac_err_t  err;
+
+    rc = store_open(cli, 0);
+    if (rc != 0) {
+        return rc;
+    }
+
+    rc = ac_key_delete(&cli->ops, kid, &err);
+    if (rc != AC_OK) {
+        return fail(rc, err.msg);
+    }
+
+    if (cli->json) {
+        print_json(json_pack("{s:s, s:b}", "kid", kid, "deleted", 1));
+    } else {
+        printf("deleted key %s\n", kid);
+    }
+
+    return 0;
+}
+
+
+static int
 cmd_key(cli_t *cli, int argc, char **argv)
 {
     int       rc;
@@ -1065,8 +1125,16 @@ cmd_key(cli_t *cli, int argc, char **argv)
     json_t   *keys, *k;
     MDB_txn  *txn;
 
+    if (argc == 2 && strcmp(argv[1], "rotate") == 0) {
+        return key_rotate(cli);
+    }
+
+    if (argc == 3 && strcmp(argv[1], "delete") == 0) {
+        return key_delete(cli, argv[2]);
+    }
+
     if (argc != 2 || strcmp(argv[1], "list") != 0) {
-        return usage("expected key list");
+        return usage("expected key list, key rotate or key delete KID");
     }
 
     rc = store_open(cli, AC_STORE_RDONLY);

@@ -122,6 +122,14 @@ ac_check(ac_store_t *s, const ac_claims_t *claims, const ac_check_t *chk,
         return AC_EDENIED;
     }
 
+    /* a deleted signing key takes its tokens with it, cached or not */
+    if (ac_get(s, s->rtxn, s->keys, claims->kid, claims->kid_len, &v)
+        != AC_OK)
+    {
+        *reason = "the token's signing key was deleted";
+        return AC_EDENIED;
+    }
+
     if (chk->scoped) {
         level = ac_api_level(s, chk->api);
         target = ac_id_parse(chk->target.data, chk->target.len);

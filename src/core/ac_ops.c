@@ -110,12 +110,28 @@ ac_finish(ac_store_t *s, MDB_txn *txn, int rc, ac_err_t *err)
 }
 
 
+/* Generates and stores a new active Ed25519 signing key. */
+static int
+ac_key_new(ac_store_t *s, MDB_txn *txn, ac_key_t *key)
+{
+    uint8_t  raw[12];
+
+    memset(key, 0, sizeof(ac_key_t));
+    randombytes_buf(raw, sizeof(raw));
+    ac_b64url_encode(raw, sizeof(raw), key->kid, sizeof(key->kid));
+    key->active = 1;
+    key->created_at = ac_now();
+    crypto_sign_keypair(key->pk, key->sk);
+
+    return ac_key_put(s, txn, key);
+}
+
+
 int
 ac_ops_init(ac_ops_t *ops, ac_err_t *err)
 {
     int          rc;
     size_t       i, j;
-    uint8_t      raw[12];
     MDB_val      k, v;
     MDB_txn     *txn;
     MDB_cursor  *cur;
@@ -167,13 +183,7 @@ ac_ops_init(ac_ops_t *ops, ac_err_t *err)
     strcpy(node.name, "Default workspace");
     rc = rc ? rc : ac_node_put(s, txn, s->workspaces, &node);
 
-    memset(&key, 0, sizeof(key));
-    randombytes_buf(raw, sizeof(raw));
-    ac_b64url_encode(raw, sizeof(raw), key.kid, sizeof(key.kid));
-    key.active = 1;
-    key.created_at = ac_now();
-    crypto_sign_keypair(key.pk, key.sk);
-    rc = rc ? rc : ac_key_put(s, txn, &key);
+    rc = rc ? rc : ac_key_new(s, txn, &key);
     sodium_memzero(&key, sizeof(key));
 
     rc = rc ? rc : ac_audit(ops, txn, 0, "init", "store", NULL);
@@ -1089,6 +1099,85 @@ ac_api_delete(ac_ops_t *ops, const char *slug, ac_err_t *err)
         rc = rc ? rc : ac_audit(ops, txn, 0, "api.delete", slug,
                                 ac_api_json(&a));
     }
+
+    return ac_finish(s, txn, rc, err);
+}
+
+
+int
+ac_key_rotate(ac_ops_t *ops, ac_key_t *out, ac_err_t *err)
+{
+    int          rc;
+    MDB_val      k, v;
+    MDB_txn     *txn;
+    ac_key_t     key;
+    MDB_cursor  *cur;
+    ac_store_t  *s = ops->store;
+
+    rc = ac_txn_begin(s, 1, &txn);
+    if (rc != AC_OK) {
+        return ac_finish(s, NULL, rc, err);
+    }
+
+    if (mdb_cursor_open(txn, s->keys, &cur) != 0) {
+        return ac_finish(s, txn, AC_ESTORE, err);
+    }
+
+    /* retire every key, then add the new one */
+    while (rc == AC_OK && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+        if (k.mv_size > AC_KID_LEN
+            || ac_key_decode(v.mv_data, v.mv_size, &key) != AC_OK)
+        {
+            continue;
+        }
+
+        memcpy(key.kid, k.mv_data, k.mv_size);
+        key.kid[k.mv_size] = '\0';
+        key.active = 0;
+        rc = ac_key_put(s, txn, &key);
+    }
+
+    mdb_cursor_close(cur);
+    sodium_memzero(&key, sizeof(key));
+
+    rc = rc ? rc : ac_key_new(s, txn, out);
+    rc = rc ? rc : ac_audit(ops, txn, 0, "key.rotate", out->kid, NULL);
+
+    return ac_finish(s, txn, rc, err);
+}
+
+
+int
+ac_key_delete(ac_ops_t *ops, const char *kid, ac_err_t *err)
+{
+    int          rc;
+    MDB_val      k;
+    MDB_txn     *txn;
+    ac_key_t     key;
+    ac_store_t  *s = ops->store;
+
+    rc = ac_txn_begin(s, 1, &txn);
+    if (rc != AC_OK) {
+        return ac_finish(s, NULL, rc, err);
+    }
+
+    rc = ac_key_get(s, txn, kid, strlen(kid), &key);
+
+    if (rc == AC_ENOTFOUND) {
+        rc = ac_fail(err, rc, "unknown key \"%.64s\"", kid);
+
+    } else if (rc == AC_OK && key.active) {
+        rc = ac_fail(err, AC_ECONFLICT, "key %s is the active one: rotate "
+                     "first", kid);
+
+    } else if (rc == AC_OK) {
+        k.mv_data = (void *) kid;
+        k.mv_size = strlen(kid);
+        rc = mdb_del(txn, s->keys, &k, NULL) == 0 ? AC_OK : AC_ESTORE;
+        rc = rc ? rc : ac_audit(ops, txn, 0, "key.delete", kid, NULL);
+    }
+
+    sodium_memzero(&key, sizeof(key));
 
     return ac_finish(s, txn, rc, err);
 }

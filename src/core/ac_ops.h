@@ -55,6 +55,12 @@ int ac_api_update(ac_ops_t *ops, const char *slug, const char *name,
 /* AC_ECONFLICT while a grant uses the API, and always for "credentials". */
 int ac_api_delete(ac_ops_t *ops, const char *slug, ac_err_t *err);
 
+/* A new active signing key; the others are retired: they still verify
+ * the tokens they signed, until those expire or the key is deleted. */
+int ac_key_rotate(ac_ops_t *ops, ac_key_t *out, ac_err_t *err);
+/* Deletes a retired key: every token it signed stops working at once. */
+int ac_key_delete(ac_ops_t *ops, const char *kid, ac_err_t *err);
+
 /* AC_EFORBIDDEN unless grantor holds every grant: the same API, a permission
  * at least as powerful, a scope that contains the requested one. */
 int ac_grants_within(ac_store_t *s, MDB_txn *txn, const ac_cred_t *grantor,

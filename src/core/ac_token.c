@@ -98,6 +98,8 @@ ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
     claims->jti_len = strlen(claims->jti);
     claims->aud_len = snprintf(claims->aud, sizeof(claims->aud), "%s",
                                spec->aud ? spec->aud : spec->iss);
+    claims->kid_len = snprintf(claims->kid, sizeof(claims->kid), "%s",
+                               key->kid);
     claims->iat = spec->now;
     claims->exp = spec->now + spec->ttl;
     claims->gen = spec->gen;
@@ -345,6 +347,9 @@ ac_token_verify(const char *tok, size_t len, ac_key_lookup_pt lookup,
     }
 
     rc = lookup(data, kid, kid_len, pk);
+    memcpy(claims->kid, kid, kid_len);
+    claims->kid[kid_len] = '\0';
+    claims->kid_len = kid_len;
     json_decref(header);
 
     if (rc != AC_OK) {

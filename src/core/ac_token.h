@@ -25,6 +25,8 @@ typedef struct {
     size_t    jti_len;
     char      aud[AC_AUD_MAX + 1];
     size_t    aud_len;
+    char      kid[AC_KID_LEN + 1];    /* the key that signed it */
+    size_t    kid_len;
     uint64_t  gen;
     int64_t   iat;
     int64_t   exp;
