@@ -77,11 +77,19 @@ run: all
 	fi
 	@mkdir -p var/logs var/tmp
 	@echo "nginx on http://127.0.0.1:8080 (Ctrl-C stops it)"
+	@echo "admin console: http://127.0.0.1:8080/apicred/ui/"
 	$(NGINX) -p $(CURDIR)/var -e $(CURDIR)/var/logs/error.log \
 	    -c $(CURDIR)/conf-examples/quickstart.conf \
 	    -g "daemon off; load_module $(CURDIR)/$(MODULE);"
 
-test: all $(UNIT) $(HOLD) $(SIGN)
+# the browser tests: Debian's chromium and playwright-core from npm
+UI_DEPS     := tests/ui/node_modules/playwright-core/package.json
+
+$(UI_DEPS): tests/ui/package.json tests/ui/package-lock.json
+	@tools/install-deps.sh chromium
+	cd tests/ui && npm ci --silent --no-audit --no-fund
+
+test: all $(UNIT) $(HOLD) $(SIGN) $(UI_DEPS)
 	$(UNIT)
 	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
 	    APICRED_HOLD=$(CURDIR)/$(HOLD) APICRED_SIGN=$(CURDIR)/$(SIGN) \

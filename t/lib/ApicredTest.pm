@@ -192,11 +192,12 @@ sub start {
         open STDOUT, '>>', "$self->{dir}/nginx.out";
         open STDERR, '>>', "$self->{dir}/nginx.out";
         $ENV{LD_PRELOAD} = $PRELOAD if $PRELOAD;
-        exec $NGINX, '-p', $self->{dir}, '-e', "$self->{dir}/error.log",
-             '-c', $conf or die "exec: $!";
+        # APICRED_WRAP="valgrind --trace-children=yes ...": run under a tool
+        exec split(' ', $ENV{APICRED_WRAP} // ''), $NGINX, '-p', $self->{dir},
+             '-e', "$self->{dir}/error.log", '-c', $conf or die "exec: $!";
     }
     $self->{pid} = $pid;
-    for (1 .. 100) {
+    for (1 .. ($ENV{APICRED_WRAP} ? 600 : 100)) {
         my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$self->{port}");
         if ($s) { close $s; return $self; }
         die "nginx exited:\n" . slurp("$self->{dir}/nginx.out")
