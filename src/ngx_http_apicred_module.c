@@ -876,6 +876,8 @@ ngx_http_apicred_scope(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_apicred_content(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
+    ngx_http_apicred_loc_conf_t *alcf = conf;
+
     ngx_http_core_loc_conf_t      *clcf;
     ngx_http_apicred_main_conf_t  *amcf;
 
@@ -892,6 +894,11 @@ ngx_http_apicred_content(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     clcf->handler = (ngx_http_handler_pt) cmd->post;
+
+    /* these check their own callers: an inherited "apicred" is not theirs */
+    if (alcf->enable == NGX_CONF_UNSET) {
+        alcf->enable = 0;
+    }
 
     return NGX_CONF_OK;
 }

@@ -73,7 +73,9 @@ $t->start(<<'END');
         listen 127.0.0.1:%%PORT3%%;
         apicred_token_ttl 5m;
         apicred_issuer https://server.example;
+        apicred platform;
         location = /oauth/token { apicred_token_endpoint; }
+        location /apicred/ { apicred_admin_api; }
     }
 END
 
@@ -94,6 +96,12 @@ my $r = $t->request('POST', 'http://127.0.0.1:' . $t->port_n(3)
 is($claims->{exp} - $claims->{iat}, 300, 'server{} overrides the TTL');
 is($claims->{iss}, 'https://server.example', 'server{} overrides the issuer');
 is($t->decode_json($r->{content})->{expires_in}, 300, 'expires_in follows');
+
+my $r2 = $t->request('GET', 'http://127.0.0.1:' . $t->port_n(3)
+                     . '/apicred/apis');
+is($r2->{status}, 401, 'a server-level "apicred" does not take over the '
+   . 'admin API: its own 401');
+like($r2->{content}, qr/"error"/, 'with its JSON body');
 
 $r = $t->get('/nope/', $tok);
 is($r->{status}, 403, 'an API the store does not know: 403 at runtime');
