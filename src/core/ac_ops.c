@@ -1,5 +1,9 @@
 /*
  * Copyright (C) The ngx_http_apicred_module authors.
+ *
+ * Store operations shared by the admin API and the CLI: init, hierarchy,
+ * catalog, signing keys. Credentials are in ac_creds.c, grant rules in
+ * ac_grants.c.
  */
 
 #include <stdio.h>
@@ -8,7 +12,7 @@
 #include <sodium.h>
 
 #include "ac_json.h"
-#include "ac_ops.h"
+#include "ac_ops_internal.h"
 #include "ac_secret.h"
 
 
@@ -27,8 +31,8 @@ static const struct {
 };
 
 
-static int64_t
-ac_now(void)
+int64_t
+ac_ops_now(void)
 {
     return (int64_t) time(NULL);
 }
@@ -38,8 +42,8 @@ ac_now(void)
  * Appends {"seq","time","actor","action","target","change"} and the org it
  * concerns (0: the whole store); takes change.
  */
-static int
-ac_audit(ac_ops_t *ops, MDB_txn *txn, uint64_t org, const char *action,
+int
+ac_ops_audit(ac_ops_t *ops, MDB_txn *txn, uint64_t org, const char *action,
     const char *target, json_t *change)
 {
     int          rc;
@@ -64,7 +68,7 @@ ac_audit(ac_ops_t *ops, MDB_txn *txn, uint64_t org, const char *action,
 
     mdb_cursor_close(cur);
 
-    ac_time_format(ac_now(), tbuf);
+    ac_time_format(ac_ops_now(), tbuf);
     rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:I}",
                     "seq", (json_int_t) seq, "time", tbuf,
                     "actor", ops->actor, "action", action, "target", target,
@@ -87,8 +91,8 @@ ac_audit(ac_ops_t *ops, MDB_txn *txn, uint64_t org, const char *action,
 
 
 /* Commits when rc is AC_OK, aborts otherwise; returns the outcome. */
-static int
-ac_finish(ac_store_t *s, MDB_txn *txn, int rc, ac_err_t *err)
+int
+ac_ops_finish(ac_store_t *s, MDB_txn *txn, int rc, ac_err_t *err)
 {
     if (txn != NULL) {
         if (rc == AC_OK) {
@@ -110,6 +114,26 @@ ac_finish(ac_store_t *s, MDB_txn *txn, int rc, ac_err_t *err)
 }
 
 
+int
+ac_ops_name_valid(const char *name, ac_err_t *err)
+{
+    size_t  i, len = strlen(name);
+
+    if (len == 0 || len > AC_NAME_MAX) {
+        return ac_fail(err, AC_EINVAL, "name: 1 to %d bytes", AC_NAME_MAX);
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) name[i] < 0x20 || name[i] == 0x7f) {
+            return ac_fail(err, AC_EINVAL, "name: control characters are not "
+                           "allowed");
+        }
+    }
+
+    return AC_OK;
+}
+
+
 /* Generates and stores a new active Ed25519 signing key. */
 static int
 ac_key_new(ac_store_t *s, MDB_txn *txn, ac_key_t *key)
@@ -120,7 +144,7 @@ ac_key_new(ac_store_t *s, MDB_txn *txn, ac_key_t *key)
     randombytes_buf(raw, sizeof(raw));
     ac_b64url_encode(raw, sizeof(raw), key->kid, sizeof(key->kid));
     key->active = 1;
-    key->created_at = ac_now();
+    key->created_at = ac_ops_now();
     crypto_sign_keypair(key->pk, key->sk);
 
     return ac_key_put(s, txn, key);
@@ -186,508 +210,9 @@ ac_ops_init(ac_ops_t *ops, ac_err_t *err)
     rc = rc ? rc : ac_key_new(s, txn, &key);
     sodium_memzero(&key, sizeof(key));
 
-    rc = rc ? rc : ac_audit(ops, txn, 0, "init", "store", NULL);
+    rc = rc ? rc : ac_ops_audit(ops, txn, 0, "init", "store", NULL);
 
-    return ac_finish(s, txn, rc, err);
-}
-
-
-static int
-ac_node_check(ac_store_t *s, MDB_txn *txn, int level, uint64_t id,
-    uint64_t org_id, size_t gi, size_t ii, ac_err_t *err)
-{
-    if (ac_org_of(s, txn, level, id, NULL) != org_id) {
-        return ac_fail(err, AC_EINVAL, "grants[%zu].%ss[%zu]: unknown %s %llu "
-                       "in org %llu", gi, ac_level_name(level), ii,
-                       ac_level_name(level), (unsigned long long) id,
-                       (unsigned long long) org_id);
-    }
-
-    return AC_OK;
-}
-
-
-int
-ac_grants_validate(ac_store_t *s, MDB_txn *txn, uint64_t org_id,
-    const ac_grant_t *grants, size_t n, ac_err_t *err)
-{
-    int                rc;
-    size_t             i, j;
-    ac_api_t           api;
-    const ac_grant_t  *g;
-
-    if (n > AC_GRANTS_MAX) {
-        return ac_fail(err, AC_EINVAL, "grants: at most %d", AC_GRANTS_MAX);
-    }
-
-    for (i = 0; i < n; i++) {
-        g = &grants[i];
-
-        for (j = 0; j < i; j++) {
-            if (strcmp(grants[j].api, g->api) == 0) {
-                return ac_fail(err, AC_EINVAL, "grants[%zu].api: duplicate "
-                               "grant for API \"%s\"", i, g->api);
-            }
-        }
-
-        rc = ac_api_get(s, txn, g->api, strlen(g->api), &api);
-        if (rc == AC_ENOTFOUND) {
-            return ac_fail(err, AC_EINVAL, "grants[%zu].api: unknown API "
-                           "\"%s\"", i, g->api);
-        }
-
-        if (rc != AC_OK) {
-            return ac_fail(err, rc, "store error: %s", ac_store_strerror(s));
-        }
-
-        if (ac_api_perm_index(&api, g->permission, strlen(g->permission)) < 0)
-        {
-            return ac_fail(err, AC_EINVAL, "grants[%zu].permission: \"%s\" is "
-                           "not a permission of API \"%s\"", i, g->permission,
-                           g->api);
-        }
-
-        if (g->level > api.level) {
-            return ac_fail(err, AC_EINVAL, "grants[%zu]: API \"%s\" is "
-                           "%s level; a %s scope is below it", i, g->api,
-                           ac_level_name(api.level), ac_level_name(g->level));
-        }
-
-        if (g->level != AC_LEVEL_ORG && (g->nids == 0 || g->nids > AC_IDS_MAX))
-        {
-            return ac_fail(err, AC_EINVAL, "grants[%zu].%ss: 1 to %d ids", i,
-                           ac_level_name(g->level), AC_IDS_MAX);
-        }
-
-        for (j = 0; j < g->nids; j++) {
-            rc = ac_node_check(s, txn, g->level, g->ids[j], org_id, i, j, err);
-            if (rc != AC_OK) {
-                return rc;
-            }
-        }
-    }
-
-    return AC_OK;
-}
-
-
-static int
-ac_name_valid(const char *name, ac_err_t *err)
-{
-    size_t  i, len = strlen(name);
-
-    if (len == 0 || len > AC_NAME_MAX) {
-        return ac_fail(err, AC_EINVAL, "name: 1 to %d bytes", AC_NAME_MAX);
-    }
-
-    for (i = 0; i < len; i++) {
-        if ((unsigned char) name[i] < 0x20 || name[i] == 0x7f) {
-            return ac_fail(err, AC_EINVAL, "name: control characters are not "
-                           "allowed");
-        }
-    }
-
-    return AC_OK;
-}
-
-
-/* 1 when an active credential of org, other than except, holds
- * credentials:admin. Reads records in place. */
-static int
-ac_other_admin(ac_store_t *s, MDB_txn *txn, uint64_t org_id,
-    const char *except)
-{
-    int              found = 0;
-    MDB_val          k, v;
-    MDB_cursor      *cur;
-    const uint8_t   *pos;
-    ac_cred_view_t   cv;
-    ac_grant_view_t  g;
-
-    if (mdb_cursor_open(txn, s->creds, &cur) != 0) {
-        return 0;
-    }
-
-    while (!found && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0)
-    {
-        if ((k.mv_size == strlen(except)
-             && memcmp(k.mv_data, except, k.mv_size) == 0)
-            || ac_cred_view(v.mv_data, v.mv_size, &cv) != AC_OK
-            || !cv.active || cv.org_id != org_id)
-        {
-            continue;
-        }
-
-        pos = cv.grants;
-        while (ac_grant_next(&cv, &pos, &g)) {
-            if (g.api_len == 11 && memcmp(g.api, "credentials", 11) == 0
-                && g.permission_len == 5 && memcmp(g.permission, "admin", 5) == 0)
-            {
-                found = 1;
-            }
-        }
-    }
-
-    mdb_cursor_close(cur);
-
-    return found;
-}
-
-
-static int
-ac_grants_admin(const ac_grant_t *g, size_t n)
-{
-    size_t  i;
-
-    for (i = 0; i < n; i++) {
-        if (strcmp(g[i].api, "credentials") == 0
-            && strcmp(g[i].permission, "admin") == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* The last-admin rule: the change must leave the org an active admin. */
-static int
-ac_keeps_admin(ac_store_t *s, MDB_txn *txn, const ac_cred_t *before,
-    int active_after, const ac_grant_t *grants_after, size_t n, ac_err_t *err)
-{
-    if (before->active && ac_grants_admin(before->grants, before->ngrants)
-        && !(active_after && ac_grants_admin(grants_after, n))
-        && !ac_other_admin(s, txn, before->org_id, before->client_id))
-    {
-        return ac_fail(err, AC_ECONFLICT, "%s is the last active "
-                       "credentials:admin credential of org %llu",
-                       before->client_id,
-                       (unsigned long long) before->org_id);
-    }
-
-    return AC_OK;
-}
-
-
-int
-ac_cred_create(ac_ops_t *ops, ac_cred_t *c, char *secret, ac_err_t *err)
-{
-    int          rc;
-    MDB_val      v;
-    MDB_txn     *txn;
-    ac_store_t  *s = ops->store;
-
-    rc = ac_name_valid(c->name, err);
-    if (rc != AC_OK) {
-        return rc;
-    }
-
-    rc = ac_txn_begin(s, 1, &txn);
-    if (rc != AC_OK) {
-        return ac_finish(s, NULL, rc, err);
-    }
-
-    if (ac_get_id(s, txn, s->orgs, c->org_id, &v) != AC_OK) {
-        rc = ac_fail(err, AC_EINVAL, "org_id: unknown org %llu",
-                     (unsigned long long) c->org_id);
-        goto done;
-    }
-
-    rc = ac_grants_validate(s, txn, c->org_id, c->grants, c->ngrants, err);
-    rc = rc ? rc : ac_grants_within(s, txn, ops->grantor, c->grants,
-                                    c->ngrants, err);
-    if (rc != AC_OK) {
-        goto done;
-    }
-
-    do {
-        ac_client_id_generate(c->client_id);
-    } while (ac_get(s, txn, s->creds, c->client_id, AC_CLIENT_ID_LEN, &v)
-             == AC_OK);
-
-    ac_secret_generate(secret);
-    ac_secret_hash(s->hash_key, secret, AC_SECRET_LEN, c->hash);
-    memset(c->prev_hash, 0, AC_HASH_LEN);
-    c->prev_valid_until = 0;
-    c->active = 1;
-    c->gen = 0;
-    c->created_at = ac_now();
-    c->updated_at = c->created_at;
-    c->secret_rotated_at = c->created_at;
-
-    rc = ac_cred_put(s, txn, c);
-    rc = rc ? rc : ac_audit(ops, txn, c->org_id, "credential.create",
-                            c->client_id,
-                            ac_cred_json(c));
-
-done:
-
-    rc = ac_finish(s, txn, rc, err);
-
-    if (rc != AC_OK) {
-        sodium_memzero(secret, AC_SECRET_LEN + 1);
-    }
-
-    return rc;
-}
-
-
-/* Starts a write txn and reads the credential; fails with a message. */
-static int
-ac_cred_begin(ac_ops_t *ops, const char *client_id, MDB_txn **txn,
-    ac_cred_t *c, ac_err_t *err)
-{
-    int          rc;
-    ac_store_t  *s = ops->store;
-
-    memset(c, 0, sizeof(ac_cred_t));
-
-    rc = ac_txn_begin(s, 1, txn);
-    if (rc != AC_OK) {
-        return ac_finish(s, NULL, rc, err);
-    }
-
-    rc = strlen(client_id) <= AC_SLUG_MAX ? ac_cred_get(s, *txn, client_id, c)
-                                          : AC_ENOTFOUND;
-
-    /* another org's credentials do not exist for this actor */
-    if (rc == AC_OK && ops->org_id && c->org_id != ops->org_id) {
-        ac_cred_free(c);
-        rc = AC_ENOTFOUND;
-    }
-
-    if (rc == AC_ENOTFOUND) {
-        mdb_txn_abort(*txn);
-        return ac_fail(err, rc, "unknown credential \"%.64s\"", client_id);
-    }
-
-    return rc == AC_OK ? AC_OK : ac_finish(s, *txn, rc, err);
-}
-
-
-/* Finishes a change to out: on failure out is freed, the caller owns it
- * only on success. */
-static int
-ac_cred_done(ac_store_t *s, MDB_txn *txn, int rc, ac_cred_t *out,
-    ac_err_t *err)
-{
-    rc = ac_finish(s, txn, rc, err);
-
-    if (rc != AC_OK) {
-        ac_cred_free(out);
-    }
-
-    return rc;
-}
-
-
-/* Deep copy of grants, so that the caller keeps its own. */
-static ac_grant_t *
-ac_grants_copy(const ac_grant_t *grants, size_t n)
-{
-    size_t       i;
-    ac_grant_t  *copy;
-
-    copy = calloc(n + 1, sizeof(ac_grant_t));
-    if (copy == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; i < n; i++) {
-        copy[i] = grants[i];
-        copy[i].ids = malloc(8 * (grants[i].nids + 1));
-        if (copy[i].ids == NULL) {
-            ac_grants_free(copy, i);
-            return NULL;
-        }
-        if (grants[i].nids > 0) {
-            memcpy(copy[i].ids, grants[i].ids, 8 * grants[i].nids);
-        }
-    }
-
-    return copy;
-}
-
-
-int
-ac_cred_update(ac_ops_t *ops, const char *client_id, const char *name,
-    const ac_grant_t *grants, size_t ngrants, ac_cred_t *out, ac_err_t *err)
-{
-    int          rc;
-    json_t      *change;
-    MDB_txn     *txn;
-    ac_grant_t  *copy;
-    ac_store_t  *s = ops->store;
-
-    if (name != NULL && (rc = ac_name_valid(name, err)) != AC_OK) {
-        return rc;
-    }
-
-    rc = ac_cred_begin(ops, client_id, &txn, out, err);
-    if (rc != AC_OK) {
-        return rc;
-    }
-
-    change = json_object();
-
-    if (name != NULL) {
-        json_object_set_new(change, "name",
-                            json_pack("{s:s, s:s}", "from", out->name,
-                                      "to", name));
-        strcpy(out->name, name);
-    }
-
-    if (grants != NULL) {
-        rc = ac_grants_validate(s, txn, out->org_id, grants, ngrants, err);
-        rc = rc ? rc : ac_grants_within(s, txn, ops->grantor, grants,
-                                        ngrants, err);
-        rc = rc ? rc : ac_keeps_admin(s, txn, out, out->active, grants,
-                                      ngrants, err);
-        copy = rc ? NULL : ac_grants_copy(grants, ngrants);
-
-        if (copy == NULL) {
-            json_decref(change);
-            rc = rc ? rc : AC_ENOMEM;
-            goto done;
-        }
-
-        json_object_set_new(change, "grants",
-                            json_pack("{s:o, s:o}",
-                                      "from", ac_grants_json(out->grants,
-                                                             out->ngrants),
-                                      "to", ac_grants_json(grants, ngrants)));
-        ac_cred_free(out);
-        out->grants = copy;
-        out->ngrants = ngrants;
-    }
-
-    out->updated_at = ac_now();
-    rc = ac_cred_put(s, txn, out);
-    rc = rc ? rc : ac_audit(ops, txn, out->org_id, "credential.update",
-                            out->client_id,
-                            change);
-
-done:
-
-    return ac_cred_done(s, txn, rc, out, err);
-}
-
-
-int
-ac_cred_set_active(ac_ops_t *ops, const char *client_id, int active,
-    ac_cred_t *out, ac_err_t *err)
-{
-    int          rc;
-    MDB_txn     *txn;
-    ac_store_t  *s = ops->store;
-
-    rc = ac_cred_begin(ops, client_id, &txn, out, err);
-    if (rc != AC_OK) {
-        return rc;
-    }
-
-    if (!active) {
-        rc = ac_keeps_admin(s, txn, out, 0, NULL, 0, err);
-        if (rc != AC_OK) {
-            return ac_cred_done(s, txn, rc, out, err);
-        }
-
-        /* tokens carry the generation they were issued in */
-        if (out->active) {
-            out->gen++;
-        }
-    }
-
-    out->active = active;
-    out->updated_at = ac_now();
-
-    rc = ac_cred_put(s, txn, out);
-    rc = rc ? rc : ac_audit(ops, txn, out->org_id,
-                            active ? "credential.activate"
-                                             : "credential.deactivate",
-                            out->client_id,
-                            json_pack("{s:b}", "active", active));
-
-    return ac_cred_done(s, txn, rc, out, err);
-}
-
-
-int
-ac_cred_rotate(ac_ops_t *ops, const char *client_id, int64_t grace,
-    char *secret, ac_cred_t *out, ac_err_t *err)
-{
-    int          rc;
-    MDB_txn     *txn;
-    ac_store_t  *s = ops->store;
-
-    if (grace < 0 || grace > AC_GRACE_MAX) {
-        return ac_fail(err, AC_EINVAL, "grace_seconds: 0 to %d",
-                       AC_GRACE_MAX);
-    }
-
-    rc = ac_cred_begin(ops, client_id, &txn, out, err);
-    if (rc != AC_OK) {
-        return rc;
-    }
-
-    out->updated_at = ac_now();
-    out->secret_rotated_at = out->updated_at;
-
-    /* only the secret current just before survives, and only for grace */
-    memcpy(out->prev_hash, out->hash, AC_HASH_LEN);
-    out->prev_valid_until = grace ? out->updated_at + grace : 0;
-
-    ac_secret_generate(secret);
-    ac_secret_hash(s->hash_key, secret, AC_SECRET_LEN, out->hash);
-
-    rc = ac_cred_put(s, txn, out);
-    rc = rc ? rc : ac_audit(ops, txn, out->org_id, "credential.rotate",
-                            out->client_id,
-                            json_pack("{s:I}", "grace_seconds",
-                                      (json_int_t) grace));
-    rc = ac_cred_done(s, txn, rc, out, err);
-
-    if (rc != AC_OK) {
-        sodium_memzero(secret, AC_SECRET_LEN + 1);
-    }
-
-    return rc;
-}
-
-
-int
-ac_cred_delete(ac_ops_t *ops, const char *client_id, ac_err_t *err)
-{
-    int          rc;
-    MDB_val      k;
-    MDB_txn     *txn;
-    ac_cred_t    c;
-    ac_store_t  *s = ops->store;
-
-    rc = ac_cred_begin(ops, client_id, &txn, &c, err);
-    if (rc != AC_OK) {
-        return rc;
-    }
-
-    rc = ac_keeps_admin(s, txn, &c, 0, NULL, 0, err);
-
-    if (rc == AC_OK) {
-        k.mv_data = c.client_id;
-        k.mv_size = strlen(c.client_id);
-        rc = mdb_del(txn, s->creds, &k, NULL);
-        if (rc != 0) {
-            s->lmdb_rc = rc;
-            rc = AC_ESTORE;
-        }
-    }
-
-    rc = rc ? rc : ac_audit(ops, txn, c.org_id, "credential.delete",
-                            c.client_id,
-                            ac_cred_json(&c));
-    ac_cred_free(&c);
-
-    return ac_finish(s, txn, rc, err);
+    return ac_ops_finish(s, txn, rc, err);
 }
 
 
@@ -704,7 +229,7 @@ ac_node_add(ac_ops_t *ops, int level, ac_node_t *n, ac_err_t *err)
 
     static const char  *parents[] = { NULL, "org_id", "account_id" };
 
-    rc = ac_name_valid(n->name, err);
+    rc = ac_ops_name_valid(n->name, err);
     if (rc != AC_OK) {
         return rc;
     }
@@ -718,7 +243,7 @@ ac_node_add(ac_ops_t *ops, int level, ac_node_t *n, ac_err_t *err)
 
     rc = ac_txn_begin(s, 1, &txn);
     if (rc != AC_OK) {
-        return ac_finish(s, NULL, rc, err);
+        return ac_ops_finish(s, NULL, rc, err);
     }
 
     if (level != AC_LEVEL_ORG
@@ -751,7 +276,7 @@ ac_node_add(ac_ops_t *ops, int level, ac_node_t *n, ac_err_t *err)
     }
 
     rc = ac_node_put(s, txn, dbi, n);
-    rc = rc ? rc : ac_audit(ops, txn,
+    rc = rc ? rc : ac_ops_audit(ops, txn,
                             level == AC_LEVEL_ORG ? n->id
                             : ac_org_of(s, txn, level, n->id, NULL),
                             level == AC_LEVEL_ORG ? "org.create"
@@ -761,7 +286,7 @@ ac_node_add(ac_ops_t *ops, int level, ac_node_t *n, ac_err_t *err)
 
 done:
 
-    return ac_finish(s, txn, rc, err);
+    return ac_ops_finish(s, txn, rc, err);
 }
 
 
@@ -776,7 +301,7 @@ ac_api_valid(const ac_api_t *a, ac_err_t *err)
                        "starting with a letter", AC_SLUG_MAX);
     }
 
-    rc = ac_name_valid(a->name, err);
+    rc = ac_ops_name_valid(a->name, err);
     if (rc != AC_OK) {
         return rc;
     }
@@ -824,7 +349,7 @@ ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err)
 
     rc = ac_txn_begin(s, 1, &txn);
     if (rc != AC_OK) {
-        return ac_finish(s, NULL, rc, err);
+        return ac_ops_finish(s, NULL, rc, err);
     }
 
     if (ac_get(s, txn, s->apis, a->slug, strlen(a->slug), &v) == AC_OK) {
@@ -832,124 +357,11 @@ ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err)
 
     } else {
         rc = ac_api_put(s, txn, a);
-        rc = rc ? rc : ac_audit(ops, txn, 0, "api.create", a->slug,
+        rc = rc ? rc : ac_ops_audit(ops, txn, 0, "api.create", a->slug,
                                 ac_api_json(a));
     }
 
-    return ac_finish(s, txn, rc, err);
-}
-
-
-/* The permission index of perm in api, or -1 (reads the catalog). */
-static int
-ac_perm_rank(ac_store_t *s, MDB_txn *txn, const char *api, const char *perm)
-{
-    ac_api_t  a;
-
-    if (ac_api_get(s, txn, api, strlen(api), &a) != AC_OK) {
-        return -1;
-    }
-
-    return ac_api_perm_index(&a, perm, strlen(perm));
-}
-
-
-static int
-ac_ids_has(const uint64_t *ids, size_t n, uint64_t id)
-{
-    size_t  i;
-
-    for (i = 0; i < n; i++) {
-        if (ids[i] == id) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* 1 when the scope of g lies inside the scope of held. */
-static int
-ac_scope_within(ac_store_t *s, MDB_txn *txn, const ac_grant_t *held,
-    const ac_grant_t *g)
-{
-    size_t    i;
-    uint64_t  account;
-
-    if (held->level == AC_LEVEL_ORG) {
-        return 1;
-    }
-
-    if (g->level == AC_LEVEL_ORG
-        || (held->level == AC_LEVEL_WORKSPACE && g->level != held->level))
-    {
-        return 0;
-    }
-
-    for (i = 0; i < g->nids; i++) {
-        if (g->level == held->level) {
-            if (!ac_ids_has(held->ids, held->nids, g->ids[i])) {
-                return 0;
-            }
-            continue;
-        }
-
-        /* a workspace inside one of the held accounts */
-        if (ac_org_of(s, txn, AC_LEVEL_WORKSPACE, g->ids[i], &account) == 0
-            || !ac_ids_has(held->ids, held->nids, account))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-int
-ac_grants_within(ac_store_t *s, MDB_txn *txn, const ac_cred_t *grantor,
-    const ac_grant_t *grants, size_t n, ac_err_t *err)
-{
-    int                rank, held_rank;
-    size_t             i, j;
-    const ac_grant_t  *held;
-
-    if (grantor == NULL) {
-        return AC_OK;
-    }
-
-    for (i = 0; i < n; i++) {
-        held = NULL;
-
-        for (j = 0; j < grantor->ngrants; j++) {
-            if (strcmp(grantor->grants[j].api, grants[i].api) == 0) {
-                held = &grantor->grants[j];
-                break;
-            }
-        }
-
-        if (held == NULL) {
-            return ac_fail(err, AC_EFORBIDDEN, "grants[%zu]: you hold no "
-                           "grant for API \"%s\"", i, grants[i].api);
-        }
-
-        rank = ac_perm_rank(s, txn, grants[i].api, grants[i].permission);
-        held_rank = ac_perm_rank(s, txn, held->api, held->permission);
-
-        if (rank < 0 || held_rank < 0 || held_rank > rank) {
-            return ac_fail(err, AC_EFORBIDDEN, "grants[%zu].permission: "
-                           "\"%s\" is more than your \"%s\"", i,
-                           grants[i].permission, held->permission);
-        }
-
-        if (!ac_scope_within(s, txn, held, &grants[i])) {
-            return ac_fail(err, AC_EFORBIDDEN, "grants[%zu]: the scope is "
-                           "outside your own", i);
-        }
-    }
-
-    return AC_OK;
+    return ac_ops_finish(s, txn, rc, err);
 }
 
 
@@ -1000,7 +412,7 @@ ac_api_begin(ac_ops_t *ops, const char *slug, MDB_txn **txn, ac_api_t *a,
 
     rc = ac_txn_begin(ops->store, 1, txn);
     if (rc != AC_OK) {
-        return ac_finish(ops->store, NULL, rc, err);
+        return ac_ops_finish(ops->store, NULL, rc, err);
     }
 
     rc = strlen(slug) <= AC_SLUG_MAX
@@ -1011,7 +423,7 @@ ac_api_begin(ac_ops_t *ops, const char *slug, MDB_txn **txn, ac_api_t *a,
         return ac_fail(err, rc, "unknown API \"%.64s\"", slug);
     }
 
-    return rc == AC_OK ? AC_OK : ac_finish(ops->store, *txn, rc, err);
+    return rc == AC_OK ? AC_OK : ac_ops_finish(ops->store, *txn, rc, err);
 }
 
 
@@ -1063,11 +475,11 @@ ac_api_update(ac_ops_t *ops, const char *slug, const char *name,
         change = json_pack("{s:o, s:o}", "from", ac_api_json(out),
                            "to", ac_api_json(&next));
         rc = ac_api_put(s, txn, &next);
-        rc = rc ? rc : ac_audit(ops, txn, 0, "api.update", slug, change);
+        rc = rc ? rc : ac_ops_audit(ops, txn, 0, "api.update", slug, change);
         *out = next;
     }
 
-    return ac_finish(s, txn, rc, err);
+    return ac_ops_finish(s, txn, rc, err);
 }
 
 
@@ -1096,11 +508,11 @@ ac_api_delete(ac_ops_t *ops, const char *slug, ac_err_t *err)
         k.mv_data = (void *) slug;
         k.mv_size = strlen(slug);
         rc = mdb_del(txn, s->apis, &k, NULL) == 0 ? AC_OK : AC_ESTORE;
-        rc = rc ? rc : ac_audit(ops, txn, 0, "api.delete", slug,
+        rc = rc ? rc : ac_ops_audit(ops, txn, 0, "api.delete", slug,
                                 ac_api_json(&a));
     }
 
-    return ac_finish(s, txn, rc, err);
+    return ac_ops_finish(s, txn, rc, err);
 }
 
 
@@ -1116,11 +528,11 @@ ac_key_rotate(ac_ops_t *ops, ac_key_t *out, ac_err_t *err)
 
     rc = ac_txn_begin(s, 1, &txn);
     if (rc != AC_OK) {
-        return ac_finish(s, NULL, rc, err);
+        return ac_ops_finish(s, NULL, rc, err);
     }
 
     if (mdb_cursor_open(txn, s->keys, &cur) != 0) {
-        return ac_finish(s, txn, AC_ESTORE, err);
+        return ac_ops_finish(s, txn, AC_ESTORE, err);
     }
 
     /* retire every key, then add the new one */
@@ -1141,9 +553,9 @@ ac_key_rotate(ac_ops_t *ops, ac_key_t *out, ac_err_t *err)
     sodium_memzero(&key, sizeof(key));
 
     rc = rc ? rc : ac_key_new(s, txn, out);
-    rc = rc ? rc : ac_audit(ops, txn, 0, "key.rotate", out->kid, NULL);
+    rc = rc ? rc : ac_ops_audit(ops, txn, 0, "key.rotate", out->kid, NULL);
 
-    return ac_finish(s, txn, rc, err);
+    return ac_ops_finish(s, txn, rc, err);
 }
 
 
@@ -1158,7 +570,7 @@ ac_key_delete(ac_ops_t *ops, const char *kid, ac_err_t *err)
 
     rc = ac_txn_begin(s, 1, &txn);
     if (rc != AC_OK) {
-        return ac_finish(s, NULL, rc, err);
+        return ac_ops_finish(s, NULL, rc, err);
     }
 
     rc = ac_key_get(s, txn, kid, strlen(kid), &key);
@@ -1174,10 +586,10 @@ ac_key_delete(ac_ops_t *ops, const char *kid, ac_err_t *err)
         k.mv_data = (void *) kid;
         k.mv_size = strlen(kid);
         rc = mdb_del(txn, s->keys, &k, NULL) == 0 ? AC_OK : AC_ESTORE;
-        rc = rc ? rc : ac_audit(ops, txn, 0, "key.delete", kid, NULL);
+        rc = rc ? rc : ac_ops_audit(ops, txn, 0, "key.delete", kid, NULL);
     }
 
     sodium_memzero(&key, sizeof(key));
 
-    return ac_finish(s, txn, rc, err);
+    return ac_ops_finish(s, txn, rc, err);
 }
