@@ -50,9 +50,11 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(CORE_SRCS) $(CORE_HDRS) $(GLUE_SRCS)
 	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile modules
 	cp $(NGX_BUILD)/objs/ngx_http_apicred_module.so $@
 
-$(CLI): tools/apicredctl.c $(CORE_SRCS) $(CORE_HDRS) | deps
+CLI_SRCS    := $(wildcard tools/apicredctl*.c)
+
+$(CLI): $(CLI_SRCS) tools/apicredctl.h $(CORE_SRCS) $(CORE_HDRS) | deps
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -o $@ tools/apicredctl.c $(CORE_SRCS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itools -o $@ $(CLI_SRCS) $(CORE_SRCS) $(LDLIBS)
 
 $(UNIT): tests/test_core.c $(CORE_SRCS) $(CORE_HDRS) | deps
 	@mkdir -p $(BUILD)
@@ -118,9 +120,10 @@ $(ASAN_BUILD)/ngx_http_apicred_module.so: $(ASAN_BUILD)/nginx/objs/Makefile \
 	$(MAKE) -s -C $(ASAN_BUILD)/nginx -f objs/Makefile modules
 	cp $(ASAN_BUILD)/nginx/objs/ngx_http_apicred_module.so $@
 
-$(ASAN_BUILD)/apicredctl: tools/apicredctl.c $(CORE_SRCS) $(CORE_HDRS) | deps
+$(ASAN_BUILD)/apicredctl: $(CLI_SRCS) tools/apicredctl.h $(CORE_SRCS) \
+        $(CORE_HDRS) | deps
 	@mkdir -p $(ASAN_BUILD)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -o $@ tools/apicredctl.c $(CORE_SRCS) \
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -Itools -o $@ $(CLI_SRCS) $(CORE_SRCS) \
 	    $(LDLIBS)
 
 test-asan: all $(ASAN_BUILD)/ngx_http_apicred_module.so \
