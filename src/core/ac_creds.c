@@ -384,7 +384,6 @@ int
 ac_cred_delete(ac_ops_t *ops, const char *client_id, ac_err_t *err)
 {
     int          rc;
-    MDB_val      k;
     MDB_txn     *txn;
     ac_cred_t    c;
     ac_store_t  *s = ops->store;
@@ -395,16 +394,7 @@ ac_cred_delete(ac_ops_t *ops, const char *client_id, ac_err_t *err)
     }
 
     rc = ac_keeps_admin(s, txn, &c, 0, NULL, 0, err);
-
-    if (rc == AC_OK) {
-        k.mv_data = c.client_id;
-        k.mv_size = strlen(c.client_id);
-        rc = mdb_del(txn, s->creds, &k, NULL);
-        if (rc != 0) {
-            s->lmdb_rc = rc;
-            rc = AC_ESTORE;
-        }
-    }
+    rc = rc ? rc : ac_del(s, txn, s->creds, c.client_id, strlen(c.client_id));
 
     rc = rc ? rc : ac_ops_audit(ops, txn, c.org_id, "credential.delete",
                             c.client_id,

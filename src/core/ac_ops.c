@@ -487,7 +487,6 @@ int
 ac_api_delete(ac_ops_t *ops, const char *slug, ac_err_t *err)
 {
     int          rc;
-    MDB_val      k;
     MDB_txn     *txn;
     ac_api_t     a;
     ac_store_t  *s = ops->store;
@@ -505,9 +504,7 @@ ac_api_delete(ac_ops_t *ops, const char *slug, ac_err_t *err)
                      "credential", slug);
 
     } else {
-        k.mv_data = (void *) slug;
-        k.mv_size = strlen(slug);
-        rc = mdb_del(txn, s->apis, &k, NULL) == 0 ? AC_OK : AC_ESTORE;
+        rc = ac_del(s, txn, s->apis, slug, strlen(slug));
         rc = rc ? rc : ac_ops_audit(ops, txn, 0, "api.delete", slug,
                                 ac_api_json(&a));
     }
@@ -563,7 +560,6 @@ int
 ac_key_delete(ac_ops_t *ops, const char *kid, ac_err_t *err)
 {
     int          rc;
-    MDB_val      k;
     MDB_txn     *txn;
     ac_key_t     key;
     ac_store_t  *s = ops->store;
@@ -583,9 +579,7 @@ ac_key_delete(ac_ops_t *ops, const char *kid, ac_err_t *err)
                      "first", kid);
 
     } else if (rc == AC_OK) {
-        k.mv_data = (void *) kid;
-        k.mv_size = strlen(kid);
-        rc = mdb_del(txn, s->keys, &k, NULL) == 0 ? AC_OK : AC_ESTORE;
+        rc = ac_del(s, txn, s->keys, kid, strlen(kid));
         rc = rc ? rc : ac_ops_audit(ops, txn, 0, "key.delete", kid, NULL);
     }
 

@@ -304,6 +304,21 @@ ac_put(ac_store_t *s, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
 
 
 int
+ac_del(ac_store_t *s, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
+{
+    int      rc;
+    MDB_val  k;
+
+    k.mv_data = (void *) key;
+    k.mv_size = klen;
+
+    rc = mdb_del(txn, dbi, &k, NULL);
+
+    return rc == 0 ? AC_OK : ac_lmdb_fail(s, rc);
+}
+
+
+int
 ac_node_get(ac_store_t *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
     ac_node_t *n)
 {

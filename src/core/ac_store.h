@@ -60,6 +60,8 @@ int ac_get_id(ac_store_t *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
     MDB_val *val);
 int ac_put(ac_store_t *s, MDB_txn *txn, MDB_dbi dbi, const void *key,
     size_t klen, const void *data, size_t len);
+int ac_del(ac_store_t *s, MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t klen);
 
 /* Typed records. */
 int ac_node_get(ac_store_t *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
