@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <sodium.h>
 
@@ -83,6 +84,29 @@ ac_token_segment(const char *bytes, size_t n, char *out, size_t size,
 }
 
 
+/*
+ * A unique token id: a random per-process prefix and a counter. Unique
+ * across workers and restarts without a getrandom() call per token; a jti
+ * need not be secret.
+ */
+static void
+ac_token_id(uint8_t id[16])
+{
+    static pid_t     pid;
+    static uint8_t   prefix[8];
+    static uint64_t  counter;
+
+    if (pid != getpid()) {
+        pid = getpid();
+        randombytes_buf(prefix, sizeof(prefix));
+        counter = 0;
+    }
+
+    memcpy(id, prefix, sizeof(prefix));
+    ac_u64_put(id + 8, ++counter);
+}
+
+
 int
 ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
     size_t size, ac_claims_t *claims)
@@ -93,7 +117,7 @@ ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
     json_t   *payload;
     uint8_t   jti[16], sig[crypto_sign_BYTES];
 
-    randombytes_buf(jti, sizeof(jti));
+    ac_token_id(jti);
     ac_b64url_encode(jti, sizeof(jti), claims->jti, sizeof(claims->jti));
     claims->jti_len = strlen(claims->jti);
     claims->aud_len = snprintf(claims->aud, sizeof(claims->aud), "%s",
