@@ -243,6 +243,16 @@ test_token(void)
           "claims read back");
     CHECK(verify(tok, &keys, "iss-b", 1000, 0, &c) == AC_EDENIED,
           "wrong issuer");
+
+    {
+        ac_token_spec_t  odd = { "is\"s\\a", "aud\n", "client1", 4, 1000,
+                                 60 };
+
+        CHECK(ac_token_sign(&key, &odd, bad, sizeof(bad), &issued) == AC_OK
+              && verify(bad, &keys, "is\"s\\a", 1000, 0, &c) == AC_OK
+              && strcmp(c.aud, "aud\n") == 0,
+              "an issuer and audience that need escaping round-trip");
+    }
     CHECK(verify(tok, &keys, "iss-a", 1060, 0, &c) == AC_EDENIED,
           "expired at exp");
     CHECK(verify(tok, &keys, "iss-a", 1060, 5, &c) == AC_OK,

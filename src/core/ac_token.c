@@ -107,15 +107,33 @@ ac_token_id(uint8_t id[16])
 }
 
 
+/* 1 when s can stand in a JSON string as it is: no quote, backslash or
+ * control character (and it is not so long that it cannot be ours). */
+static int
+ac_json_plain(const char *s)
+{
+    const unsigned char  *p;
+
+    for (p = (const unsigned char *) s; *p; p++) {
+        if (*p < 0x20 || *p == '"' || *p == '\\' || *p == 0x7f) {
+            return 0;
+        }
+    }
+
+    return p - (const unsigned char *) s <= AC_ISS_MAX;
+}
+
+
 int
 ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
     size_t size, ac_claims_t *claims)
 {
-    int       n;
-    char      header[128], body[AC_PAYLOAD_MAX];
-    size_t    pos = 0, blen;
-    json_t   *payload;
-    uint8_t   jti[16], sig[crypto_sign_BYTES];
+    int          n, n2;
+    char         header[128], body[AC_PAYLOAD_MAX];
+    size_t       pos = 0, blen;
+    json_t      *payload;
+    uint8_t      jti[16], sig[crypto_sign_BYTES];
+    const char  *aud;
 
     ac_token_id(jti);
     ac_b64url_encode(jti, sizeof(jti), claims->jti, sizeof(claims->jti));
@@ -133,19 +151,36 @@ ac_token_sign(const ac_key_t *key, const ac_token_spec_t *spec, char *out,
                  "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"%s\"}",
                  key->kid);
 
-    payload = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I}",
-                        "iss", spec->iss,
-                        "sub", spec->client_id,
-                        "client_id", spec->client_id,
-                        "aud", spec->aud ? spec->aud : spec->iss,
-                        "iat", (json_int_t) claims->iat,
-                        "exp", (json_int_t) claims->exp,
-                        "jti", claims->jti,
-                        "gen", (json_int_t) spec->gen);
-    blen = payload ? json_dumpb(payload, body, sizeof(body),
-                                JSON_COMPACT | JSON_PRESERVE_ORDER)
-                   : 0;
-    json_decref(payload);
+    aud = spec->aud ? spec->aud : spec->iss;
+
+    /* strings with nothing to escape (the usual case) need no JSON library */
+    if (ac_json_plain(spec->iss) && ac_json_plain(aud)
+        && ac_json_plain(spec->client_id))
+    {
+        n2 = snprintf(body, sizeof(body),
+                      "{\"iss\":\"%s\",\"sub\":\"%s\",\"client_id\":\"%s\","
+                      "\"aud\":\"%s\",\"iat\":%lld,\"exp\":%lld,"
+                      "\"jti\":\"%s\",\"gen\":%llu}",
+                      spec->iss, spec->client_id, spec->client_id, aud,
+                      (long long) claims->iat, (long long) claims->exp,
+                      claims->jti, (unsigned long long) spec->gen);
+        blen = n2 > 0 ? (size_t) n2 : 0;
+
+    } else {
+        payload = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I}",
+                            "iss", spec->iss,
+                            "sub", spec->client_id,
+                            "client_id", spec->client_id,
+                            "aud", aud,
+                            "iat", (json_int_t) claims->iat,
+                            "exp", (json_int_t) claims->exp,
+                            "jti", claims->jti,
+                            "gen", (json_int_t) spec->gen);
+        blen = payload ? json_dumpb(payload, body, sizeof(body),
+                                    JSON_COMPACT | JSON_PRESERVE_ORDER)
+                       : 0;
+        json_decref(payload);
+    }
 
     if (blen == 0 || blen > sizeof(body) || claims->aud_len > AC_AUD_MAX
         || ac_token_segment(header, n, out, size, &pos) != AC_OK
