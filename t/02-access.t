@@ -180,14 +180,15 @@ challenge($t->request('GET', "http://127.0.0.1:" . $t->port_n(4) . "/on/",
           headers => { Authorization => "Bearer $tok" }),
           401, 'invalid_token', 'wrong issuer');
 
-# expired: a 1 s TTL on a second nginx over the same store
+# expired: a 2 s TTL on a second nginx over the same store (2 s, so that a
+# second boundary between issue and first use cannot expire it)
 my $t2 = ApicredTest->new(no_store => 1);
 $t2->{store} = $t->store;
-$t2->start(ApicredTest::standard_conf('    apicred_token_ttl 1s;'));
+$t2->start(ApicredTest::standard_conf('    apicred_token_ttl 2s;'));
 my $short = $t2->token($acct);
 is(status($t2->get('/platform/x?accountId=1', $short)), 200,
    'short-lived token works at first');
-sleep 2;
+sleep 3;
 challenge($t2->get('/platform/x?accountId=1', $short), 401, 'invalid_token',
           'expired token (even though it was cached)');
 like($t2->error_log, qr/token expired/, 'the error log says why');
