@@ -350,7 +350,9 @@ ac_token_check_claims(json_t *c, const char *iss, size_t iss_len, int64_t now,
         return AC_EDENIED;
     }
 
-    if (claims->iat > now + leeway) {
+    /* iat has one-second precision, and a worker's clock is cached per
+     * event loop turn: one second of slack between issuer and checker */
+    if (claims->iat > now + leeway + 1) {
         *reason = "token issued in the future";
         return AC_EDENIED;
     }
