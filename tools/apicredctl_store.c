@@ -177,7 +177,8 @@ ctl_cmd_node(cli_t *cli, int argc, char **argv)
             {
                 return ctl_usage("wrong parent option for this level");
             }
-            n.parent = ctl_id_arg(c == 'o' ? "--org" : "--account", optarg, &bad);
+            n.parent = ctl_id_arg(c == 'o' ? "--org" : "--account", optarg,
+                                  &bad);
             break;
         default:
             return ctl_usage(NULL);
@@ -307,7 +308,8 @@ ctl_cmd_api(cli_t *cli, int argc, char **argv)
         || strlen(slug) > AC_SLUG_MAX || strlen(name) > AC_NAME_MAX
         || strlen(perms) >= sizeof(buf))
     {
-        return ctl_usage("api add needs --slug, --name, --level, --permissions");
+        return ctl_usage("api add needs --slug, --name, --level and "
+                         "--permissions");
     }
 
     memset(&a, 0, sizeof(a));

@@ -26,7 +26,8 @@ ac_admin_respond(ac_admin_t *a, int status, json_t *body)
 
 
 void
-ac_admin_error(ac_admin_t *a, int status, const char *error, const char *fmt, ...)
+ac_admin_error(ac_admin_t *a, int status, const char *error,
+    const char *fmt, ...)
 {
     char     desc[AC_ERR_MSG_LEN];
     va_list  args;
@@ -47,15 +48,33 @@ ac_admin_fail(ac_admin_t *a, int rc, const ac_err_t *err)
     const char  *msg = err->msg[0] ? err->msg : ac_strerror(rc);
 
     switch (rc) {
-    case AC_EMALFORMED: ac_admin_error(a, 400, "invalid_request", "%s", msg); break;
-    case AC_EINVAL:     ac_admin_error(a, 422, "invalid_field", "%s", msg); break;
-    case AC_ENOTFOUND:  ac_admin_error(a, 404, "not_found", "%s", msg); break;
-    case AC_ECONFLICT:  ac_admin_error(a, 409, "conflict", "%s", msg); break;
-    case AC_EFORBIDDEN: ac_admin_error(a, 403, "insufficient_scope", "%s", msg);
-                        break;
-    case AC_EFULL:      ac_admin_error(a, 507, "insufficient_storage", "%s", msg);
-                        break;
-    default:            ac_admin_error(a, 503, "temporarily_unavailable", "%s", msg);
+
+    case AC_EMALFORMED:
+        ac_admin_error(a, 400, "invalid_request", "%s", msg);
+        break;
+
+    case AC_EINVAL:
+        ac_admin_error(a, 422, "invalid_field", "%s", msg);
+        break;
+
+    case AC_ENOTFOUND:
+        ac_admin_error(a, 404, "not_found", "%s", msg);
+        break;
+
+    case AC_ECONFLICT:
+        ac_admin_error(a, 409, "conflict", "%s", msg);
+        break;
+
+    case AC_EFORBIDDEN:
+        ac_admin_error(a, 403, "insufficient_scope", "%s", msg);
+        break;
+
+    case AC_EFULL:
+        ac_admin_error(a, 507, "insufficient_storage", "%s", msg);
+        break;
+
+    default:
+        ac_admin_error(a, 503, "temporarily_unavailable", "%s", msg);
     }
 }
 
@@ -122,7 +141,8 @@ void
 ac_admin_page(ac_admin_t *a, json_t *page)
 {
     if (page == NULL) {
-        ac_admin_error(a, 503, "temporarily_unavailable", "cannot read the store");
+        ac_admin_error(a, 503, "temporarily_unavailable",
+                       "cannot read the store");
         return;
     }
 
@@ -134,15 +154,14 @@ ac_admin_page(ac_admin_t *a, json_t *page)
 int
 ac_admin_need_body(ac_admin_t *a, const char *const *fields)
 {
-    ac_err_t  err;
-
     if (a->body == NULL) {
-        ac_admin_error(a, 400, "invalid_request", "a JSON object body is required");
+        ac_admin_error(a, 400, "invalid_request",
+                       "a JSON object body is required");
         return 0;
     }
 
-    if (ac_json_only(a->body, fields, "", &err) != AC_OK) {
-        ac_admin_fail(a, err.code, &err);
+    if (ac_json_only(a->body, fields, "", &a->err) != AC_OK) {
+        ac_admin_fail(a, a->err.code, &a->err);
         return 0;
     }
 
@@ -165,8 +184,8 @@ ac_admin_member_str(ac_admin_t *a, const char *name, char *buf, size_t max)
         || json_string_length(v) > max
         || strlen(json_string_value(v)) != json_string_length(v))
     {
-        ac_admin_error(a, 422, "invalid_field", "%s: must be a string of 1 to %zu "
-                 "bytes", name, max);
+        ac_admin_error(a, 422, "invalid_field",
+                       "%s: must be a string of 1 to %zu bytes", name, max);
         return -1;
     }
 
@@ -189,8 +208,8 @@ ac_admin_member_id(ac_admin_t *a, const char *name, uint64_t *id)
     if (!json_is_integer(v) || json_integer_value(v) <= 0
         || (uint64_t) json_integer_value(v) > AC_ID_MAX)
     {
-        ac_admin_error(a, 422, "invalid_field", "%s: must be a positive integer",
-                 name);
+        ac_admin_error(a, 422, "invalid_field",
+                       "%s: must be a positive integer", name);
         return -1;
     }
 
@@ -201,33 +220,64 @@ ac_admin_member_id(ac_admin_t *a, const char *name, uint64_t *id)
 
 
 static const ac_route_t  ac_routes[] = {
-    { "credentials", 0, NULL, "GET, POST", ac_admin_creds_list, ac_admin_creds_create,
-      NULL, NULL, AC_ROLE_COMPLIANCE, 0 },
-    { "credentials", 1, NULL, "GET, PATCH, DELETE", ac_admin_cred_view_one, NULL,
-      ac_admin_cred_patch, ac_admin_cred_remove, AC_ROLE_COMPLIANCE, 0 },
-    { "credentials", 1, "activate", "POST", NULL, ac_admin_cred_activate, NULL,
-      NULL, AC_ROLE_COMPLIANCE, 0 },
-    { "credentials", 1, "deactivate", "POST", NULL, ac_admin_cred_deactivate, NULL,
-      NULL, AC_ROLE_COMPLIANCE, 0 },
-    { "credentials", 1, "rotate", "POST", NULL, ac_admin_cred_rotate_one, NULL,
-      NULL, AC_ROLE_COMPLIANCE, 0 },
-    { "apis", 0, NULL, "GET, POST", ac_admin_apis_list, ac_admin_apis_create, NULL, NULL,
+
+    /* resource, id?, action, Allow,
+     * GET, POST, PATCH, DELETE, least role that may change, level */
+
+    { "credentials", 0, NULL, "GET, POST",
+      ac_admin_creds_list, ac_admin_creds_create, NULL, NULL,
+      AC_ROLE_COMPLIANCE, 0 },
+
+    { "credentials", 1, NULL, "GET, PATCH, DELETE",
+      ac_admin_cred_view_one, NULL, ac_admin_cred_patch, ac_admin_cred_remove,
+      AC_ROLE_COMPLIANCE, 0 },
+
+    { "credentials", 1, "activate", "POST",
+      NULL, ac_admin_cred_activate, NULL, NULL,
+      AC_ROLE_COMPLIANCE, 0 },
+
+    { "credentials", 1, "deactivate", "POST",
+      NULL, ac_admin_cred_deactivate, NULL, NULL,
+      AC_ROLE_COMPLIANCE, 0 },
+
+    { "credentials", 1, "rotate", "POST",
+      NULL, ac_admin_cred_rotate_one, NULL, NULL,
+      AC_ROLE_COMPLIANCE, 0 },
+
+    { "apis", 0, NULL, "GET, POST",
+      ac_admin_apis_list, ac_admin_apis_create, NULL, NULL,
       AC_ROLE_ADMIN, 0 },
-    { "apis", 1, NULL, "GET, PATCH, DELETE", ac_admin_api_view_one, NULL,
-      ac_admin_api_patch, ac_admin_api_remove, AC_ROLE_ADMIN, 0 },
-    { "orgs", 0, NULL, "GET, POST", ac_admin_nodes_list, ac_admin_nodes_create, NULL, NULL,
+
+    { "apis", 1, NULL, "GET, PATCH, DELETE",
+      ac_admin_api_view_one, NULL, ac_admin_api_patch, ac_admin_api_remove,
+      AC_ROLE_ADMIN, 0 },
+
+    { "orgs", 0, NULL, "GET, POST",
+      ac_admin_nodes_list, ac_admin_nodes_create, NULL, NULL,
       AC_ROLE_ADMIN, AC_LEVEL_ORG },
-    { "orgs", 1, NULL, "GET", ac_admin_node_view_one, NULL, NULL, NULL,
+
+    { "orgs", 1, NULL, "GET",
+      ac_admin_node_view_one, NULL, NULL, NULL,
       AC_ROLE_ADMIN, AC_LEVEL_ORG },
-    { "accounts", 0, NULL, "GET, POST", ac_admin_nodes_list, ac_admin_nodes_create, NULL, NULL,
+
+    { "accounts", 0, NULL, "GET, POST",
+      ac_admin_nodes_list, ac_admin_nodes_create, NULL, NULL,
       AC_ROLE_ADMIN, AC_LEVEL_ACCOUNT },
-    { "accounts", 1, NULL, "GET", ac_admin_node_view_one, NULL, NULL, NULL,
+
+    { "accounts", 1, NULL, "GET",
+      ac_admin_node_view_one, NULL, NULL, NULL,
       AC_ROLE_ADMIN, AC_LEVEL_ACCOUNT },
-    { "workspaces", 0, NULL, "GET, POST", ac_admin_nodes_list, ac_admin_nodes_create, NULL,
-      NULL, AC_ROLE_ADMIN, AC_LEVEL_WORKSPACE },
-    { "workspaces", 1, NULL, "GET", ac_admin_node_view_one, NULL, NULL, NULL,
+
+    { "workspaces", 0, NULL, "GET, POST",
+      ac_admin_nodes_list, ac_admin_nodes_create, NULL, NULL,
       AC_ROLE_ADMIN, AC_LEVEL_WORKSPACE },
-    { "audit", 0, NULL, "GET", ac_admin_audit_list, NULL, NULL, NULL,
+
+    { "workspaces", 1, NULL, "GET",
+      ac_admin_node_view_one, NULL, NULL, NULL,
+      AC_ROLE_ADMIN, AC_LEVEL_WORKSPACE },
+
+    { "audit", 0, NULL, "GET",
+      ac_admin_audit_list, NULL, NULL, NULL,
       AC_ROLE_ADMIN, 0 },
 };
 
@@ -385,9 +435,10 @@ ac_admin_handle(ac_store_t *s, const ac_admin_req_t *req, ac_admin_res_t *res)
     }
 
     if (h != route->get && a.role > route->write_role) {
-        ac_admin_error(&a, 403, "insufficient_scope", "your credentials:%s may not "
-                 "do this", a.role == AC_ROLE_READ ? "read_only"
-                                                   : "compliance_admin");
+        ac_admin_error(&a, 403, "insufficient_scope",
+                       "your credentials:%s may not do this",
+                       a.role == AC_ROLE_READ ? "read_only"
+                                              : "compliance_admin");
         ac_cred_free(&a.caller);
         return;
     }
@@ -404,7 +455,8 @@ ac_admin_handle(ac_store_t *s, const ac_admin_req_t *req, ac_admin_res_t *res)
 
         if (!json_is_object(a.body)) {
             json_decref(a.body);
-            ac_admin_error(&a, 422, "invalid_field", "body: must be a JSON object");
+            ac_admin_error(&a, 422, "invalid_field",
+                           "body: must be a JSON object");
             ac_cred_free(&a.caller);
             return;
         }

@@ -48,15 +48,16 @@ ac_admin_member_perms(ac_admin_t *a, char (*perms)[AC_SLUG_MAX + 1], size_t *n)
     if (!json_is_array(arr) || json_array_size(arr) == 0
         || json_array_size(arr) > AC_PERMS_MAX)
     {
-        ac_admin_error(a, 422, "invalid_field", "permissions: an array of 1 to %d "
-                 "names, most powerful first", AC_PERMS_MAX);
+        ac_admin_error(a, 422, "invalid_field",
+                       "permissions: an array of 1 to %d names, most "
+                       "powerful first", AC_PERMS_MAX);
         return -1;
     }
 
     json_array_foreach(arr, i, v) {
         if (!json_is_string(v) || json_string_length(v) > AC_SLUG_MAX) {
-            ac_admin_error(a, 422, "invalid_field", "permissions[%zu]: must be a "
-                     "name", i);
+            ac_admin_error(a, 422, "invalid_field",
+                           "permissions[%zu]: must be a name", i);
             return -1;
         }
         strcpy(perms[i], json_string_value(v));
@@ -74,7 +75,6 @@ ac_admin_apis_create(ac_admin_t *a)
     int          rc;
     char         level[16];
     ac_api_t     api;
-    ac_err_t     err;
 
     static const char *const  fields[] = { "slug", "name", "level",
                                            "permissions", NULL };
@@ -98,11 +98,10 @@ ac_admin_apis_create(ac_admin_t *a)
     }
 
     api.level = ac_level_parse(level, strlen(level));
-    err.msg[0] = '\0';
 
-    rc = ac_api_add(&a->ops, &api, &err);
+    rc = ac_api_add(&a->ops, &api, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 
@@ -147,7 +146,6 @@ ac_admin_api_patch(ac_admin_t *a)
     char         perms[AC_PERMS_MAX][AC_SLUG_MAX + 1];
     size_t       nperms = 0;
     ac_api_t     api;
-    ac_err_t     err;
 
     static const char *const  fields[] = { "name", "permissions", NULL };
 
@@ -161,11 +159,10 @@ ac_admin_api_patch(ac_admin_t *a)
         return;
     }
 
-    err.msg[0] = '\0';
     rc = ac_api_update(&a->ops, a->id, has_name ? name : NULL,
-                       rc ? perms : NULL, nperms, &api, &err);
+                       rc ? perms : NULL, nperms, &api, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 
@@ -177,12 +174,10 @@ void
 ac_admin_api_remove(ac_admin_t *a)
 {
     int       rc;
-    ac_err_t  err;
 
-    err.msg[0] = '\0';
-    rc = ac_api_delete(&a->ops, a->id, &err);
+    rc = ac_api_delete(&a->ops, a->id, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 
@@ -224,8 +219,8 @@ ac_admin_nodes_list(ac_admin_t *a)
         return;
     }
 
-    ac_admin_page(a, ac_list_nodes(a->store, txn, level, parent, a->caller.org_id,
-                             after_p, limit));
+    ac_admin_page(a, ac_list_nodes(a->store, txn, level, parent,
+                                   a->caller.org_id, after_p, limit));
     mdb_txn_abort(txn);
 }
 
@@ -234,7 +229,6 @@ void
 ac_admin_nodes_create(ac_admin_t *a)
 {
     int          rc, level = a->route->level;
-    ac_err_t     err;
     ac_node_t    n;
     const char  *pname;
 
@@ -283,10 +277,9 @@ ac_admin_nodes_create(ac_admin_t *a)
         }
     }
 
-    err.msg[0] = '\0';
-    rc = ac_node_add(&a->ops, level, &n, &err);
+    rc = ac_node_add(&a->ops, level, &n, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 

@@ -75,7 +75,6 @@ ac_admin_creds_create(ac_admin_t *a)
 {
     int          rc;
     char         secret[AC_SECRET_LEN + 1];
-    ac_err_t     err;
     ac_cred_t    c;
     uint64_t     org = a->caller.org_id;
 
@@ -100,8 +99,9 @@ ac_admin_creds_create(ac_admin_t *a)
     }
 
     if (org != a->caller.org_id) {
-        ac_admin_error(a, 403, "insufficient_scope", "org_id: only your own org, "
-                 "%llu", (unsigned long long) a->caller.org_id);
+        ac_admin_error(a, 403, "insufficient_scope",
+                       "org_id: only your own org, %llu",
+                       (unsigned long long) a->caller.org_id);
         return;
     }
 
@@ -111,22 +111,21 @@ ac_admin_creds_create(ac_admin_t *a)
     }
 
     rc = ac_grants_from_json(json_object_get(a->body, "grants"), &c.grants,
-                             &c.ngrants, &err);
+                             &c.ngrants, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 
     c.org_id = org;
-    err.msg[0] = '\0';
 
-    rc = ac_cred_create(&a->ops, &c, secret, &err);
+    rc = ac_cred_create(&a->ops, &c, secret, &a->err);
     if (rc == AC_OK) {
         ac_cred_respond(a, 201, &c, secret);
         sodium_memzero(secret, sizeof(secret));
 
     } else {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
     }
 
     ac_cred_free(&c);
@@ -174,7 +173,6 @@ ac_admin_cred_patch(ac_admin_t *a)
     int          rc;
     char         name[AC_NAME_MAX + 1];
     size_t       ngrants = 0;
-    ac_err_t     err;
     ac_cred_t    c;
     ac_grant_t  *grants = NULL;
 
@@ -191,19 +189,18 @@ ac_admin_cred_patch(ac_admin_t *a)
 
     if (json_object_get(a->body, "grants") != NULL
         && ac_grants_from_json(json_object_get(a->body, "grants"), &grants,
-                               &ngrants, &err) != AC_OK)
+                               &ngrants, &a->err) != AC_OK)
     {
-        ac_admin_fail(a, err.code, &err);
+        ac_admin_fail(a, a->err.code, &a->err);
         return;
     }
 
-    err.msg[0] = '\0';
     rc = ac_cred_update(&a->ops, a->id, rc ? name : NULL, grants, ngrants, &c,
-                        &err);
+                        &a->err);
     ac_grants_free(grants, ngrants);
 
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 
@@ -216,7 +213,6 @@ static void
 ac_cred_toggle(ac_admin_t *a, int active)
 {
     int        rc;
-    ac_err_t   err;
     ac_cred_t  c;
 
     static const char *const  none[] = { NULL };
@@ -225,10 +221,9 @@ ac_cred_toggle(ac_admin_t *a, int active)
         return;
     }
 
-    err.msg[0] = '\0';
-    rc = ac_cred_set_active(&a->ops, a->id, active, &c, &err);
+    rc = ac_cred_set_active(&a->ops, a->id, active, &c, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 
@@ -258,7 +253,6 @@ ac_admin_cred_rotate_one(ac_admin_t *a)
     char       secret[AC_SECRET_LEN + 1];
     json_t    *g;
     int64_t    grace = 0;
-    ac_err_t   err;
     ac_cred_t  c;
 
     static const char *const  fields[] = { "grace_seconds", NULL };
@@ -273,18 +267,18 @@ ac_admin_cred_rotate_one(ac_admin_t *a)
             if (!json_is_integer(g) || json_integer_value(g) < 0
                 || json_integer_value(g) > AC_GRACE_MAX)
             {
-                ac_admin_error(a, 422, "invalid_field", "grace_seconds: an integer "
-                         "from 0 to %d", AC_GRACE_MAX);
+                ac_admin_error(a, 422, "invalid_field",
+                               "grace_seconds: an integer from 0 to %d",
+                               AC_GRACE_MAX);
                 return;
             }
             grace = json_integer_value(g);
         }
     }
 
-    err.msg[0] = '\0';
-    rc = ac_cred_rotate(&a->ops, a->id, grace, secret, &c, &err);
+    rc = ac_cred_rotate(&a->ops, a->id, grace, secret, &c, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 
@@ -298,12 +292,10 @@ void
 ac_admin_cred_remove(ac_admin_t *a)
 {
     int       rc;
-    ac_err_t  err;
 
-    err.msg[0] = '\0';
-    rc = ac_cred_delete(&a->ops, a->id, &err);
+    rc = ac_cred_delete(&a->ops, a->id, &a->err);
     if (rc != AC_OK) {
-        ac_admin_fail(a, rc, &err);
+        ac_admin_fail(a, rc, &a->err);
         return;
     }
 

@@ -36,6 +36,7 @@ struct ac_admin_s {
     json_t                *body;
     char                   id[AC_SLUG_MAX + 1];   /* the path's id, if any */
     ac_ops_t               ops;
+    ac_err_t               err;         /* what the request's one op says */
 };
 
 struct ac_route_s {

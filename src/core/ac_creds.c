@@ -45,7 +45,8 @@ ac_other_admin(ac_store_t *s, MDB_txn *txn, uint64_t org_id,
         pos = cv.grants;
         while (ac_grant_next(&cv, &pos, &g)) {
             if (g.api_len == 11 && memcmp(g.api, "credentials", 11) == 0
-                && g.permission_len == 5 && memcmp(g.permission, "admin", 5) == 0)
+                && g.permission_len == 5
+                && memcmp(g.permission, "admin", 5) == 0)
             {
                 found = 1;
             }

@@ -181,7 +181,8 @@ ac_ops_init(ac_ops_t *ops, ac_err_t *err)
 
     rc = AC_OK;
 
-    for (i = 0; rc == AC_OK && i < sizeof(ac_seed_apis) / sizeof(ac_seed_apis[0]);
+    for (i = 0;
+         rc == AC_OK && i < sizeof(ac_seed_apis) / sizeof(ac_seed_apis[0]);
          i++)
     {
         memset(&api, 0, sizeof(api));

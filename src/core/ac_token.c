@@ -274,7 +274,8 @@ ac_token_check_header(json_t *h, const char **kid, size_t *kid_len)
     json_t  *typ = json_object_get(h, "typ");
 
     return json_object_size(h) == 3
-           && json_is_string(alg) && strcmp(json_string_value(alg), "EdDSA") == 0
+           && json_is_string(alg)
+           && strcmp(json_string_value(alg), "EdDSA") == 0
            && json_is_string(typ)
            && strcmp(json_string_value(typ), "at+jwt") == 0
            && (*kid = ac_claim_str(h, "kid", AC_KID_LEN, kid_len)) != NULL;
