@@ -27,7 +27,7 @@ LDLIBS      := -llmdb -lsodium -ljansson
 NGX_CC_OPT  := -g -O2 -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 NGX_LD_OPT  := -Wl,-z,relro -Wl,-z,now -fPIC
 
-.PHONY: all deps module cli run test test-asan bench fuzz clean
+.PHONY: all deps module cli run test test-asan screenshots bench fuzz clean
 
 all: deps module cli
 
@@ -96,6 +96,11 @@ test: all $(UNIT) $(HOLD) $(SIGN) $(UI_DEPS)
 	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
 	    APICRED_HOLD=$(CURDIR)/$(HOLD) APICRED_SIGN=$(CURDIR)/$(SIGN) \
 	    prove -I t/lib t/
+
+# refreshes ui/screenshots/, which README shows
+screenshots: all $(UI_DEPS)
+	APICRED_MODULE=$(CURDIR)/$(MODULE) APICRED_CLI=$(CURDIR)/$(CLI) \
+	    APICRED_SCREENSHOTS=ui/screenshots prove -I t/lib t/10-ui.t
 
 # the whole t/ suite with the module and the CLI built with ASan and UBSan;
 # Debian's nginx loads the module with the sanitizer runtimes preloaded
