@@ -15,50 +15,6 @@
 #include "ac_secret.h"
 
 
-/* 1 when an active credential of org, other than except, holds
- * credentials:admin. Reads records in place. */
-static int
-ac_other_admin(ac_store_t *s, MDB_txn *txn, uint64_t org_id,
-    const char *except)
-{
-    int              found = 0;
-    MDB_val          k, v;
-    MDB_cursor      *cur;
-    const uint8_t   *pos;
-    ac_cred_view_t   cv;
-    ac_grant_view_t  g;
-
-    if (mdb_cursor_open(txn, s->creds, &cur) != 0) {
-        return 0;
-    }
-
-    while (!found && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0)
-    {
-        if ((k.mv_size == strlen(except)
-             && memcmp(k.mv_data, except, k.mv_size) == 0)
-            || ac_cred_view(v.mv_data, v.mv_size, &cv) != AC_OK
-            || !cv.active || cv.org_id != org_id)
-        {
-            continue;
-        }
-
-        pos = cv.grants;
-        while (ac_grant_next(&cv, &pos, &g)) {
-            if (g.api_len == 11 && memcmp(g.api, "credentials", 11) == 0
-                && g.permission_len == 5
-                && memcmp(g.permission, "admin", 5) == 0)
-            {
-                found = 1;
-            }
-        }
-    }
-
-    mdb_cursor_close(cur);
-
-    return found;
-}
-
-
 static int
 ac_grants_admin(const ac_grant_t *g, size_t n)
 {
@@ -83,7 +39,8 @@ ac_keeps_admin(ac_store_t *s, MDB_txn *txn, const ac_cred_t *before,
 {
     if (before->active && ac_grants_admin(before->grants, before->ngrants)
         && !(active_after && ac_grants_admin(grants_after, n))
-        && !ac_other_admin(s, txn, before->org_id, before->client_id))
+        && ac_ops_grant_held(s, txn, "credentials", "admin", before->org_id,
+                             before->client_id) <= 0)
     {
         return ac_fail(err, AC_ECONFLICT, "%s is the last active "
                        "credentials:admin credential of org %llu",

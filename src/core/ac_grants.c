@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "ac_ops.h"
+#include "ac_ops_internal.h"
 
 
 static int
@@ -199,4 +199,50 @@ ac_grants_within(ac_store_t *s, MDB_txn *txn, const ac_cred_t *grantor,
     }
 
     return AC_OK;
+}
+
+
+static int
+ac_str_is(const char *data, size_t len, const char *s)
+{
+    return len == strlen(s) && memcmp(data, s, len) == 0;
+}
+
+
+int
+ac_ops_grant_held(ac_store_t *s, MDB_txn *txn, const char *api,
+    const char *perm, uint64_t org_id, const char *except)
+{
+    int              found = 0;
+    MDB_val          k, v;
+    MDB_cursor      *cur;
+    const uint8_t   *pos;
+    ac_cred_view_t   cv;
+    ac_grant_view_t  g;
+
+    if (mdb_cursor_open(txn, s->creds, &cur) != 0) {
+        return -1;
+    }
+
+    while (!found && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+        if (ac_cred_view(v.mv_data, v.mv_size, &cv) != AC_OK
+            || (org_id
+                && (!cv.active || cv.org_id != org_id
+                    || (except != NULL
+                        && ac_str_is(k.mv_data, k.mv_size, except)))))
+        {
+            continue;
+        }
+
+        pos = cv.grants;
+        while (!found && ac_grant_next(&cv, &pos, &g)) {
+            found = ac_str_is(g.api, g.api_len, api)
+                    && (perm == NULL
+                        || ac_str_is(g.permission, g.permission_len, perm));
+        }
+    }
+
+    mdb_cursor_close(cur);
+
+    return found;
 }

@@ -366,45 +366,6 @@ ac_api_add(ac_ops_t *ops, const ac_api_t *a, ac_err_t *err)
 }
 
 
-/* 1 when some credential has a grant on api (with permission perm, when
- * perm is not NULL). Reads records in place. */
-static int
-ac_api_in_use(ac_store_t *s, MDB_txn *txn, const char *api, const char *perm)
-{
-    int              found = 0;
-    MDB_val          k, v;
-    MDB_cursor      *cur;
-    const uint8_t   *pos;
-    ac_cred_view_t   cv;
-    ac_grant_view_t  g;
-
-    if (mdb_cursor_open(txn, s->creds, &cur) != 0) {
-        return 1;
-    }
-
-    while (!found && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-        if (ac_cred_view(v.mv_data, v.mv_size, &cv) != AC_OK) {
-            continue;
-        }
-
-        pos = cv.grants;
-        while (ac_grant_next(&cv, &pos, &g)) {
-            if (g.api_len == strlen(api) && memcmp(g.api, api, g.api_len) == 0
-                && (perm == NULL
-                    || (g.permission_len == strlen(perm)
-                        && memcmp(g.permission, perm, g.permission_len) == 0)))
-            {
-                found = 1;
-            }
-        }
-    }
-
-    mdb_cursor_close(cur);
-
-    return found;
-}
-
-
 static int
 ac_api_begin(ac_ops_t *ops, const char *slug, MDB_txn **txn, ac_api_t *a,
     ac_err_t *err)
@@ -466,7 +427,9 @@ ac_api_update(ac_ops_t *ops, const char *slug, const char *name,
             }
         }
 
-        if (j == nperms && ac_api_in_use(s, txn, slug, out->perms[i])) {
+        if (j == nperms
+            && ac_ops_grant_held(s, txn, slug, out->perms[i], 0, NULL) != 0)
+        {
             rc = ac_fail(err, AC_ECONFLICT, "permissions: \"%s\" is granted "
                          "to a credential", out->perms[i]);
         }
@@ -500,7 +463,7 @@ ac_api_delete(ac_ops_t *ops, const char *slug, ac_err_t *err)
     if (strcmp(slug, "credentials") == 0) {
         rc = ac_fail(err, AC_ECONFLICT, "the credentials API is built in");
 
-    } else if (ac_api_in_use(s, txn, slug, NULL)) {
+    } else if (ac_ops_grant_held(s, txn, slug, NULL, 0, NULL) != 0) {
         rc = ac_fail(err, AC_ECONFLICT, "API \"%s\" is granted to a "
                      "credential", slug);
 

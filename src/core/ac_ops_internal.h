@@ -18,4 +18,12 @@ int ac_ops_audit(ac_ops_t *ops, MDB_txn *txn, uint64_t org, const char *action,
 int ac_ops_finish(ac_store_t *s, MDB_txn *txn, int rc, ac_err_t *err);
 int ac_ops_name_valid(const char *name, ac_err_t *err);
 
+/*
+ * 1 when a credential holds a grant on api (with permission perm, unless
+ * NULL); with org_id set, only active credentials of that org other than
+ * except count. 0 when none does, -1 when the store cannot be read.
+ */
+int ac_ops_grant_held(ac_store_t *s, MDB_txn *txn, const char *api,
+    const char *perm, uint64_t org_id, const char *except);
+
 #endif /* AC_OPS_INTERNAL_H */
